@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every system package shimmy needs to build, test and run, from
+# Debian's archive. Idempotent: when everything is present it does nothing;
+# otherwise it runs `apt-get update` once and installs what is missing.
+# This list is the single place where dependencies are named.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config
+  # libraries
+  nlohmann-json3-dev   # JSON (CLI --json output, fixtures, later the HTTP APIs)
+  libcli11-dev         # command line
+  libspdlog-dev libfmt-dev
+  libpcre2-dev         # pre-tokenizer regexes (Unicode properties, JIT)
+  libutf8proc-dev      # Unicode normalisation and categories
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,112 @@
+// Reading GGUF files (versions 2 and 3).
+//
+// GgufFile::Open maps the file and parses its header, metadata and tensor
+// directory; tensor data is not read: each TensorInfo points into the
+// mapping (zero copy). A split model (NAME-00001-of-0000N.gguf) opens as one:
+// metadata comes from the first shard, tensors from all of them.
+//
+// Every count and length in the file is checked against the bytes that are
+// actually there before anything is allocated, so a truncated, corrupt or
+// hostile file yields an Error naming the file and the problem, never a
+// crash. A GgufFile is immutable after Open and safe to share across threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/mapped_file.h"
+#include "base/result.h"
+#include "gguf/value.h"
+#include "tensor/dtype.h"
+
+namespace shimmy::gguf {
+
+constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian u32
+constexpr uint32_t kDefaultAlignment = 32;
+constexpr int kMaxDims = 4;
+
+struct TensorInfo {
+  std::string name;
+  DType type = DType::kF32;
+  // ggml order: shape[0] is the innermost (contiguous) dimension.
+  std::vector<int64_t> shape;
+  uint64_t n_elements = 0;
+  uint64_t n_bytes = 0;
+  uint64_t offset = 0;  // relative to its file's data section
+  uint32_t shard = 0;   // which file of a split model holds the data
+  const std::byte* data = nullptr;
+
+  std::span<const std::byte> bytes() const { return {data, n_bytes}; }
+};
+
+struct KeyValue {
+  std::string key;
+  Value value;
+};
+
+class GgufFile {
+ public:
+  // Opens `path`. A path that names a shard of a split model opens the whole
+  // model (every shard must be present beside it).
+  static Result<GgufFile> Open(const std::string& path);
+  // Opens exactly one file, even when it is a shard.
+  static Result<GgufFile> OpenSingle(const std::string& path);
+
+  GgufFile(GgufFile&&) = default;
+  GgufFile& operator=(GgufFile&&) = default;
+
+  const std::string& path() const { return path_; }
+  uint32_t version() const { return version_; }
+  uint32_t alignment() const { return alignment_; }
+  size_t n_shards() const { return files_.size(); }
+  const std::vector<std::string>& shard_paths() const { return shard_paths_; }
+  // Total bytes of all files.
+  uint64_t file_size() const;
+
+  // Metadata in file order.
+  const std::vector<KeyValue>& metadata() const { return metadata_; }
+  const Value* Find(std::string_view key) const;
+
+  // Typed look-ups; nullopt when absent or of an incompatible type.
+  std::optional<std::string> GetString(std::string_view key) const;
+  std::optional<uint64_t> GetUint(std::string_view key) const;
+  std::optional<int64_t> GetInt(std::string_view key) const;
+  std::optional<double> GetFloat(std::string_view key) const;
+  std::optional<bool> GetBool(std::string_view key) const;
+  const Array* GetArray(std::string_view key) const;
+
+  // general.architecture, or "" when absent.
+  std::string architecture() const;
+  // Looks up "<arch>.<suffix>", e.g. ArchUint("context_length").
+  std::optional<uint64_t> ArchUint(std::string_view suffix) const;
+
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo* FindTensor(std::string_view name) const;
+
+ private:
+  GgufFile() = default;
+
+  std::string path_;
+  uint32_t version_ = 0;
+  uint32_t alignment_ = kDefaultAlignment;
+  std::vector<MappedFile> files_;
+  std::vector<std::string> shard_paths_;
+  std::vector<KeyValue> metadata_;
+  std::unordered_map<std::string, size_t> key_index_;
+  std::vector<TensorInfo> tensors_;
+  std::unordered_map<std::string, size_t> tensor_index_;
+
+  friend class Parser;
+};
+
+// If `path` names a shard ("...-00002-of-00005.gguf"), returns the paths of
+// all its shards in order; nullopt otherwise.
+std::optional<std::vector<std::string>> SplitShardPaths(const std::string& path);
+
+}  // namespace shimmy::gguf

@@ -1,0 +1,11 @@
+#include "tokenizer/encoder.h"
+
+namespace shimmy {
+
+// Placeholder until the Bpe encoder lands: refuses clearly instead of
+// producing wrong ids.
+Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const Vocab& vocab) {
+  return Error("tokenizer model '" + vocab.model + "' is not implemented yet");
+}
+
+}  // namespace shimmy

@@ -1,0 +1,1 @@
+// Pre-tokenizer regexes (byte-level BPE); filled in with the BPE encoder.

@@ -1,0 +1,168 @@
+#include "tokenizer/vocab.h"
+
+#include <algorithm>
+
+namespace shimmy {
+namespace {
+
+std::optional<VocabKind> KindFromName(const std::string& name) {
+  if (name == "llama") return VocabKind::kSpm;
+  if (name == "gpt2") return VocabKind::kBpe;
+  if (name == "bert") return VocabKind::kWordPiece;
+  if (name == "t5") return VocabKind::kUnigram;
+  if (name == "none" || name == "no_vocab") return VocabKind::kNone;
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool Vocab::IsEog(TokenId id) const {
+  return std::find(eog.begin(), eog.end(), id) != eog.end();
+}
+
+TokenId Vocab::Find(const std::string& text) const {
+  auto it = token_to_id.find(text);
+  return it == token_to_id.end() ? kNoToken : it->second;
+}
+
+Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
+  Vocab v;
+  auto fail = [&](const std::string& what) { return Error(file.path() + ": " + what); };
+
+  v.model = file.GetString("tokenizer.ggml.model").value_or("");
+  if (v.model.empty()) return fail("no tokenizer (tokenizer.ggml.model is missing)");
+  auto kind = KindFromName(v.model);
+  if (!kind) return fail("unsupported tokenizer model '" + v.model + "'");
+  v.kind = *kind;
+  v.pre = file.GetString("tokenizer.ggml.pre").value_or("");
+
+  const gguf::Array* tokens = file.GetArray("tokenizer.ggml.tokens");
+  if (tokens == nullptr || tokens->elem_type != gguf::ValueType::kString) {
+    return fail("tokenizer.ggml.tokens is missing or not a string array");
+  }
+  if (tokens->size() > (1u << 31) - 1) return fail("vocabulary too large");
+  v.tokens = tokens->strings;
+  const size_t n = v.tokens.size();
+  v.token_to_id.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    // First occurrence wins, as in the reference implementation.
+    v.token_to_id.emplace(v.tokens[i], static_cast<TokenId>(i));
+  }
+
+  if (const gguf::Array* scores = file.GetArray("tokenizer.ggml.scores")) {
+    if (scores->size() != n || (scores->elem_type != gguf::ValueType::kF32 &&
+                                scores->elem_type != gguf::ValueType::kF64)) {
+      return fail("tokenizer.ggml.scores does not match the vocabulary");
+    }
+    v.scores.resize(n);
+    for (size_t i = 0; i < n; ++i) v.scores[i] = static_cast<float>(scores->NumberAt(i));
+  }
+
+  v.types.assign(n, TokenType::kNormal);
+  if (const gguf::Array* types = file.GetArray("tokenizer.ggml.token_type")) {
+    if (types->size() != n || FixedSize(types->elem_type) == 0) {
+      return fail("tokenizer.ggml.token_type does not match the vocabulary");
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t t = types->IntAt(i);
+      v.types[i] = (t >= 0 && t <= 6) ? static_cast<TokenType>(t) : TokenType::kUndefined;
+    }
+  }
+
+  if (const gguf::Array* merges = file.GetArray("tokenizer.ggml.merges")) {
+    if (merges->elem_type != gguf::ValueType::kString) {
+      return fail("tokenizer.ggml.merges is not a string array");
+    }
+    v.merges.reserve(merges->size());
+    for (const std::string& m : merges->strings) {
+      // "left right"; the separator is the first space after position 0
+      // (a token may itself be a space-like character, never a plain space).
+      const size_t sp = m.find(' ', 1);
+      if (sp == std::string::npos) return fail("malformed merge '" + m + "'");
+      v.merges.emplace_back(m.substr(0, sp), m.substr(sp + 1));
+    }
+  }
+  if (v.kind == VocabKind::kBpe && v.merges.empty()) {
+    return fail("BPE vocabulary without tokenizer.ggml.merges");
+  }
+
+  if (const gguf::Array* map = file.GetArray("tokenizer.ggml.precompiled_charsmap")) {
+    const size_t w = FixedSize(map->elem_type);
+    if (w != 1) return fail("tokenizer.ggml.precompiled_charsmap is not a byte array");
+    v.precompiled_charsmap.resize(map->packed.size());
+    std::transform(map->packed.begin(), map->packed.end(), v.precompiled_charsmap.begin(),
+                   [](std::byte b) { return static_cast<uint8_t>(b); });
+  }
+
+  // Special token ids; ids outside the vocabulary are ignored.
+  auto id = [&](const char* key, TokenId fallback) -> TokenId {
+    auto value = file.GetInt(key);
+    if (!value) return fallback;
+    if (*value < 0 || static_cast<uint64_t>(*value) >= n) return kNoToken;
+    return static_cast<TokenId>(*value);
+  };
+  // Each model family's defaults, for files that leave them out.
+  switch (v.kind) {
+    case VocabKind::kSpm:
+      v.bos = 1, v.eos = 2, v.unk = 0;
+      v.add_bos = true, v.add_space_prefix = true;
+      break;
+    case VocabKind::kBpe:
+      v.bos = 11, v.eos = 11;
+      break;
+    case VocabKind::kWordPiece:
+      v.bos = 101, v.eos = kNoToken, v.unk = 100, v.sep = 102, v.pad = 0, v.cls = 101,
+      v.mask = 103;
+      v.add_bos = true, v.add_sep = true;
+      break;
+    case VocabKind::kUnigram:
+      v.bos = kNoToken, v.eos = 1, v.unk = 2, v.pad = 0;
+      v.add_eos = true, v.add_space_prefix = true, v.remove_extra_whitespaces = true;
+      break;
+    case VocabKind::kNone:
+      v.bos = v.eos = kNoToken;
+      break;
+  }
+  if (v.bos >= static_cast<TokenId>(n)) v.bos = kNoToken;
+  if (v.eos >= static_cast<TokenId>(n)) v.eos = kNoToken;
+  if (v.unk >= static_cast<TokenId>(n)) v.unk = kNoToken;
+  v.bos = id("tokenizer.ggml.bos_token_id", v.bos);
+  v.eos = id("tokenizer.ggml.eos_token_id", v.eos);
+  v.eot = id("tokenizer.ggml.eot_token_id", kNoToken);
+  v.eom = id("tokenizer.ggml.eom_token_id", kNoToken);
+  v.unk = id("tokenizer.ggml.unknown_token_id", v.unk);
+  v.pad = id("tokenizer.ggml.padding_token_id", v.pad);
+  // "seperator" is how the GGUF key is spelled.
+  v.sep = id("tokenizer.ggml.seperator_token_id", v.sep);
+  v.cls = id("tokenizer.ggml.cls_token_id", v.cls);
+  v.mask = id("tokenizer.ggml.mask_token_id", v.mask);
+  if (v.kind == VocabKind::kWordPiece && v.cls != kNoToken) v.bos = v.cls;
+
+  v.add_bos = file.GetBool("tokenizer.ggml.add_bos_token").value_or(v.add_bos);
+  v.add_eos = file.GetBool("tokenizer.ggml.add_eos_token").value_or(v.add_eos);
+  v.add_sep = file.GetBool("tokenizer.ggml.add_sep_token").value_or(v.add_sep);
+  v.add_space_prefix = file.GetBool("tokenizer.ggml.add_space_prefix").value_or(v.add_space_prefix);
+  v.remove_extra_whitespaces =
+      file.GetBool("tokenizer.ggml.remove_extra_whitespaces").value_or(v.remove_extra_whitespaces);
+
+  // Line feed: SPM spells it as the byte token, byte-level BPE as "Ċ".
+  v.linefeed = v.kind == VocabKind::kSpm ? v.Find("<0x0A>") : v.Find("\xC4\x8A");
+  if (v.linefeed == kNoToken) v.linefeed = v.Find("\n");
+
+  // End of generation: EOS/EOT/EOM plus the end-of-turn markers the
+  // major families use, when the vocabulary has them as special tokens.
+  auto add_eog = [&](TokenId t) {
+    if (t != kNoToken && !v.IsEog(t)) v.eog.push_back(t);
+  };
+  add_eog(v.eos);
+  add_eog(v.eot);
+  add_eog(v.eom);
+  for (const char* marker : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+                             "<|eom_id|>", "<|return|>", "<|call|>", "<EOT>", "</s>"}) {
+    const TokenId t = v.Find(marker);
+    if (t != kNoToken && v.type(t) != TokenType::kNormal) add_eog(t);
+  }
+  return v;
+}
+
+}  // namespace shimmy

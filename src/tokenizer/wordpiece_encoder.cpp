@@ -1,0 +1,11 @@
+#include "tokenizer/encoder.h"
+
+namespace shimmy {
+
+// Placeholder until the WordPiece encoder lands: refuses clearly instead of
+// producing wrong ids.
+Result<std::unique_ptr<Encoder>> MakeWordPieceEncoder(const Vocab& vocab) {
+  return Error("tokenizer model '" + vocab.model + "' is not implemented yet");
+}
+
+}  // namespace shimmy

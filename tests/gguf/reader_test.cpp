@@ -1,0 +1,81 @@
+#include <gtest/gtest.h>
+
+#include "common/fixtures.h"
+#include "gguf/gguf_file.h"
+#include "gguf/summary.h"
+
+namespace shimmy::gguf {
+namespace {
+
+std::vector<std::filesystem::path> AllFixtureGgufs() {
+  std::vector<std::filesystem::path> out;
+  for (const char* sub : {"models", "tokenizer"}) {
+    const auto dir = testing::FixturesDir() / sub;
+    if (!std::filesystem::is_directory(dir)) continue;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".gguf") out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(GgufReader, OpensEveryFixture) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto files = AllFixtureGgufs();
+  ASSERT_EQ(files.size(), 36u);  // 23 models + 13 vocabularies
+  for (const auto& path : files) {
+    auto f = GgufFile::Open(path.string());
+    ASSERT_TRUE(f.ok()) << f.error().message();
+    EXPECT_TRUE(f->version() == 2 || f->version() == 3) << path;
+    EXPECT_FALSE(f->architecture().empty()) << path;
+    for (const auto& t : f->tensors()) {
+      EXPECT_EQ(t.bytes().size(), t.n_bytes);
+    }
+  }
+  std::printf("[ gguf     ] opened %zu fixture files\n", files.size());
+}
+
+TEST(GgufReader, Stories260KHasItsKnownShape) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto f = GgufFile::Open((testing::FixturesDir() / "models" / "stories260K.gguf").string());
+  ASSERT_TRUE(f.ok()) << f.error().message();
+  EXPECT_EQ(f->architecture(), "llama");
+  EXPECT_EQ(f->ArchUint("embedding_length"), 64u);
+  EXPECT_EQ(f->ArchUint("block_count"), 5u);
+  EXPECT_EQ(f->ArchUint("attention.head_count"), 8u);
+  EXPECT_EQ(f->ArchUint("attention.head_count_kv"), 4u);
+  const Array* tokens = f->GetArray("tokenizer.ggml.tokens");
+  ASSERT_NE(tokens, nullptr);
+  EXPECT_EQ(tokens->size(), 512u);
+  EXPECT_EQ(tokens->strings[1], "<s>");
+  const TensorInfo* emb = f->FindTensor("token_embd.weight");
+  ASSERT_NE(emb, nullptr);
+  EXPECT_EQ(emb->type, DType::kF32);
+  ASSERT_EQ(emb->shape.size(), 2u);
+  EXPECT_EQ(emb->shape[0], 64);
+  EXPECT_EQ(emb->shape[1], 512);
+  EXPECT_EQ(emb->n_bytes, 64u * 512u * 4u);
+  // Zero copy: the tensor data lies inside the mapped file.
+  const Summary s = Summarize(*f);
+  EXPECT_EQ(s.vocab_size, 512u);
+  EXPECT_EQ(s.tokenizer_model, "llama");
+  EXPECT_EQ(s.dominant_type, "F32");
+  EXPECT_GT(s.n_params, 200'000u);
+  EXPECT_LT(s.n_params, 400'000u);
+}
+
+TEST(GgufReader, QuantizedTensorTypesAreRecognised) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto f = GgufFile::Open(
+      (testing::FixturesDir() / "models" / "tiny-random-llama-Q4_K_M.gguf").string());
+  ASSERT_TRUE(f.ok()) << f.error().message();
+  const Summary s = Summarize(*f);
+  bool has_q4k = false;
+  for (const auto& t : s.types) has_q4k |= t.type == DType::kQ4_K;
+  EXPECT_TRUE(has_q4k);
+  EXPECT_EQ(s.context_length, 512u);
+}
+
+}  // namespace
+}  // namespace shimmy::gguf
