@@ -60,12 +60,12 @@ class Parser {
 Status Parser::ReadString(std::string& s, uint64_t max_len, const char* what) {
   uint64_t len = 0;
   if (auto st = Read(len, what); !st) return st;
-  if (len > max_len) {
-    return Fail(std::string(what) + " has absurd length " + std::to_string(len));
-  }
   if (len > remaining()) {
     return Fail(std::string("truncated file: ") + what + " of length " + std::to_string(len) +
                 " runs past the end");
+  }
+  if (len > max_len) {
+    return Fail(std::string(what) + " has absurd length " + std::to_string(len));
   }
   s.assign(reinterpret_cast<const char*>(file_.data() + pos_), len);
   pos_ += len;
@@ -289,6 +289,7 @@ Result<GgufFile> GgufFile::OpenSingle(const std::string& path) {
   uint64_t data_start = 0;
   Parser parser(*mapped);
   if (auto st = parser.Parse(file, data_start); !st) return st.error();
+  file.data_offset_ = data_start;
   file.files_.push_back(std::move(mapped).value());
   file.shard_paths_.push_back(path);
   return file;

@@ -64,6 +64,8 @@ class GgufFile {
   const std::string& path() const { return path_; }
   uint32_t version() const { return version_; }
   uint32_t alignment() const { return alignment_; }
+  // Where the tensor data section of the (first) file begins.
+  uint64_t data_offset() const { return data_offset_; }
   size_t n_shards() const { return files_.size(); }
   const std::vector<std::string>& shard_paths() const { return shard_paths_; }
   // Total bytes of all files.
@@ -95,6 +97,7 @@ class GgufFile {
   std::string path_;
   uint32_t version_ = 0;
   uint32_t alignment_ = kDefaultAlignment;
+  uint64_t data_offset_ = 0;
   std::vector<MappedFile> files_;
   std::vector<std::string> shard_paths_;
   std::vector<KeyValue> metadata_;

@@ -148,7 +148,6 @@ Result<std::vector<std::string>> GgufWriter::WriteSplit(const std::string& prefi
                                                         size_t n_shards) const {
   if (n_shards == 0 || n_shards > 99999) return Error("bad shard count");
   std::vector<std::string> paths;
-  const size_t per_shard = (tensors_.size() + n_shards - 1) / n_shards;
   for (size_t i = 0; i < n_shards; ++i) {
     std::vector<KeyValue> metadata;
     if (i == 0) metadata = metadata_;
@@ -159,7 +158,9 @@ Result<std::vector<std::string>> GgufWriter::WriteSplit(const std::string& prefi
     metadata.push_back({"split.count", Value::U16(static_cast<uint16_t>(n_shards))});
     metadata.push_back({"split.tensors.count", Value::I32(static_cast<int32_t>(tensors_.size()))});
     std::vector<const PendingTensor*> part;
-    for (size_t t = i * per_shard; t < std::min(tensors_.size(), (i + 1) * per_shard); ++t) {
+    // Spread tensors evenly: shard i holds [i*n/k, (i+1)*n/k).
+    const size_t n = tensors_.size();
+    for (size_t t = i * n / n_shards; t < (i + 1) * n / n_shards; ++t) {
       part.push_back(&tensors_[t]);
     }
     auto bytes = SerializeParts(metadata, part);
