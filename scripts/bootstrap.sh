@@ -14,6 +14,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev
   libpcre2-dev         # pre-tokenizer regexes (Unicode properties, JIT)
   libutf8proc-dev      # Unicode normalisation and categories
+  libhwy-dev           # Google Highway: SIMD kernels with run-time dispatch
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

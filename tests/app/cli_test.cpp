@@ -89,3 +89,72 @@ TEST(Cli, InspectJsonAbbreviatesLongArrays) {
 
 }  // namespace
 }  // namespace shimmy
+
+namespace shimmy {
+namespace {
+
+// stories260K's reference tokenization of the fixtures' prompt (BOS added).
+constexpr const char* kPrompt = "Once upon a time, there was a little";
+constexpr const char* kPromptIds = "1 403 407 261 378 432 383 286 261 376";
+
+TEST(CliTokenize, MatchesReferencePromptTokens) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto model = Fixture("models/stories260K.gguf");
+  CliRun r = Shimmy("tokenize --model " + model + " '" + kPrompt + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, std::string(kPromptIds) + "\n");
+
+  r = Shimmy("tokenize --no-bos --json -m " + model + " '" + kPrompt + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out),
+            nlohmann::json::parse("[403, 407, 261, 378, 432, 383, 286, 261, 376]"));
+}
+
+TEST(CliTokenize, ReadsStdinWithDash) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto dir = testing::TempDir("cli-stdin");
+  const auto input = (dir / "prompt.txt").string();
+  std::ofstream(input) << kPrompt;
+  const CliRun r =
+      Shimmy("tokenize --model " + Fixture("models/stories260K.gguf") + " - < '" + input + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, std::string(kPromptIds) + "\n");
+}
+
+TEST(CliTokenize, SpecialTokensOnlyWithFlag) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto model = Fixture("models/stories260K.gguf");
+  const CliRun plain = Shimmy("tokenize --no-bos --json -m " + model + " '</s>'");
+  const CliRun special = Shimmy("tokenize --no-bos --json --special -m " + model + " '</s>'");
+  ASSERT_EQ(plain.exit_code, 0);
+  ASSERT_EQ(special.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(special.out), nlohmann::json::parse("[2]"));
+  EXPECT_GT(nlohmann::json::parse(plain.out).size(), 1u) << plain.out;
+}
+
+TEST(CliDetokenize, GivesBackTheText) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const CliRun r = Shimmy("detokenize --model " + Fixture("models/stories260K.gguf") + " " +
+                          kPromptIds);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, std::string(kPrompt) + "\n");
+}
+
+TEST(CliDetokenize, OutOfRangeIdIsUsageError) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const CliRun r = Shimmy("detokenize --model " + Fixture("models/stories260K.gguf") + " 5 99999");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("99999"), std::string::npos);
+}
+
+TEST(CliTokenize, CorruptModelIsRuntimeError) {
+  const auto dir = testing::TempDir("cli-corrupt");
+  const auto path = (dir / "bad.gguf").string();
+  std::ofstream(path) << "GGUF but not really";
+  const CliRun r = Shimmy("tokenize --model '" + path + "' hello");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find(path), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace shimmy
