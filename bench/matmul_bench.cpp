@@ -43,7 +43,8 @@ const Matrix& GetMatrix(DType type, int64_t n_rows, int64_t n_cols) {
   }
   m->bytes.resize(row_bytes * n_rows);
   for (int64_t r = 0; r < n_rows; ++r) {
-    std::copy_n(distinct.data() + (r % kDistinct) * row_bytes, row_bytes, m->bytes.data() + r * row_bytes);
+    std::copy_n(distinct.data() + (r % kDistinct) * row_bytes, row_bytes,
+                m->bytes.data() + r * row_bytes);
   }
   m->view = WeightMatrix{type, m->bytes.data(), n_rows, n_cols};
   cache.push_back(std::move(m));
@@ -95,9 +96,9 @@ void BM_MatMul(benchmark::State& state, DType type) {
     MatMul(m.view, x.data(), n_tokens, y.data(), &scratch, par);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * m.view.n_rows * m.view.n_cols * n_tokens * state.iterations(),
-      benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(2.0 * m.view.n_rows * m.view.n_cols * n_tokens * state.iterations(),
+                         benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
 }
 
 void DecodeShapes(benchmark::internal::Benchmark* b) {
@@ -118,8 +119,8 @@ void PrefillShapes(benchmark::internal::Benchmark* b) {
   b->UseRealTime();
 }
 
-#define SHIMMY_BENCH_TYPE(T)                                                          \
-  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes);                  \
+#define SHIMMY_BENCH_TYPE(T)                                         \
+  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes); \
   BENCHMARK_CAPTURE(BM_MatMul, T, DType::k##T)->Apply(PrefillShapes);
 
 SHIMMY_BENCH_TYPE(Q4_K)

@@ -24,9 +24,8 @@ void ThreadCounts(benchmark::internal::Benchmark* b) {
 void BM_ParallelForEmpty(benchmark::State& state) {
   ThreadPool pool(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    pool.ParallelFor(pool.n_threads(), [](int64_t begin, int64_t end) {
-      benchmark::DoNotOptimize(begin + end);
-    });
+    pool.ParallelFor(pool.n_threads(),
+                     [](int64_t begin, int64_t end) { benchmark::DoNotOptimize(begin + end); });
   }
   state.SetLabel("threads=" + std::to_string(pool.n_threads()));
 }
@@ -36,10 +35,9 @@ BENCHMARK(BM_ParallelForEmpty)->Apply(ThreadCounts)->UseRealTime();
 void BM_ParallelForEmptyDynamic(benchmark::State& state) {
   ThreadPool pool(static_cast<int>(state.range(0)));
   for (auto _ : state) {
-    pool.ParallelFor(
-        int64_t{8} * pool.n_threads(),
-        [](int64_t begin, int64_t end) { benchmark::DoNotOptimize(begin + end); },
-        {.schedule = Schedule::kDynamic, .chunk = 1});
+    pool.ParallelFor(int64_t{8} * pool.n_threads(),
+                     [](int64_t begin, int64_t end) { benchmark::DoNotOptimize(begin + end); },
+                     {.schedule = ParallelSchedule::kDynamic, .chunk = 1});
   }
 }
 BENCHMARK(BM_ParallelForEmptyDynamic)->Apply(ThreadCounts)->UseRealTime();
@@ -54,7 +52,8 @@ void BM_ParallelFor2us(benchmark::State& state) {
     }
   };
   for (auto _ : state) {
-    pool.ParallelFor(pool.n_threads(), [&](int64_t, int64_t) { spin_for(std::chrono::microseconds(2)); });
+    pool.ParallelFor(pool.n_threads(),
+                     [&](int64_t, int64_t) { spin_for(std::chrono::microseconds(2)); });
   }
 }
 BENCHMARK(BM_ParallelFor2us)->Apply(ThreadCounts)->UseRealTime();

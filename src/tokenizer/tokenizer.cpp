@@ -3,8 +3,42 @@
 #include <algorithm>
 
 #include "base/utf8.h"
+#include "tokenizer/unigram_trie.h"
 
 namespace shimmy {
+namespace {
+
+// The reference strips with C isspace in the "C" locale.
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// BERT-style decoding glues punctuation and contractions back on:
+// " ." -> ".", " ' " -> "'", " 's" / " 'm" / " 're" / " 've" -> "'s" ...
+std::string CleanUpWordPieceSpaces(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ' ' && i + 1 < s.size()) {
+      const char next = s[i + 1];
+      if (next == '?' || next == '!' || next == '.' || next == ',') continue;
+      if (next == '\'') {
+        if (i + 2 < s.size() && s[i + 2] == ' ') {
+          out.push_back('\'');
+          i += 2;
+          continue;
+        }
+        const std::string_view after = s.substr(i + 2);
+        if (after.starts_with("s") || after.starts_with("m") || after.starts_with("re") ||
+            after.starts_with("ve")) {
+          continue;
+        }
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<Tokenizer> Tokenizer::FromGguf(const gguf::GgufFile& file) {
   auto vocab = Vocab::FromGguf(file);
@@ -15,6 +49,10 @@ Result<Tokenizer> Tokenizer::FromGguf(const gguf::GgufFile& file) {
 }
 
 Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
+  if (vocab.types.size() != vocab.size()) return Error("token types do not match the vocabulary");
+  if (!vocab.attrs.empty() && vocab.attrs.size() != vocab.size()) {
+    return Error("token attributes do not match the vocabulary");
+  }
   Result<std::unique_ptr<Encoder>> encoder = Error("vocabulary has no tokenizer");
   switch (vocab.kind) {
     case VocabKind::kSpm: encoder = MakeSpmEncoder(vocab); break;
@@ -27,67 +65,136 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
 
   auto specials = std::make_shared<std::vector<SpecialToken>>();
   for (size_t i = 0; i < vocab.size(); ++i) {
+    const auto id = static_cast<TokenId>(i);
     const TokenType type = vocab.types[i];
-    if (type != TokenType::kControl && type != TokenType::kUserDefined &&
+    const bool control = vocab.IsControlLike(id);
+    if (!control && type != TokenType::kControl && type != TokenType::kUserDefined &&
         type != TokenType::kUnknown) {
       continue;
     }
     if (vocab.tokens[i].empty()) continue;
-    specials->push_back({vocab.tokens[i], static_cast<TokenId>(i), type != TokenType::kUserDefined});
+    const uint8_t attr = vocab.attr(id);
+    specials->push_back({vocab.tokens[i], id, control, (attr & token_attr::kLstrip) != 0,
+                         (attr & token_attr::kRstrip) != 0});
   }
   std::stable_sort(specials->begin(), specials->end(),
                    [](const SpecialToken& a, const SpecialToken& b) {
                      return a.text.size() > b.text.size();
                    });
+  std::vector<ByteTrie::Entry> all;
+  std::vector<ByteTrie::Entry> plain;
+  for (size_t rank = 0; rank < specials->size(); ++rank) {
+    const SpecialToken& s = (*specials)[rank];
+    all.push_back({s.text, static_cast<int32_t>(rank)});
+    if (!s.control) plain.push_back({s.text, static_cast<int32_t>(rank)});
+  }
 
   Tokenizer tok;
+  tok.all_specials_ = std::make_shared<const ByteTrie>(all);
+  tok.plain_specials_ = std::make_shared<const ByteTrie>(plain);
+  tok.strip_leading_space_ =
+      vocab.kind == VocabKind::kWordPiece ||
+      ((vocab.kind == VocabKind::kSpm || vocab.kind == VocabKind::kUnigram) &&
+       vocab.add_space_prefix);
+  tok.strip_after_special_ = tok.strip_leading_space_ && vocab.kind != VocabKind::kWordPiece;
   tok.vocab_ = std::make_shared<const Vocab>(std::move(vocab));
   tok.encoder_ = std::move(encoder).value();
   tok.specials_ = std::move(specials);
   return tok;
 }
 
-namespace {
+// The reference splits on one special token at a time, longest first, each
+// over the fragments the previous ones left, taking its occurrences left to
+// right without overlap. Doing that literally costs O(n · n_specials); this
+// finds every candidate occurrence in one pass over the text and replays the
+// same decisions on a per-byte state map.
+std::vector<Tokenizer::Fragment> Tokenizer::SplitSpecial(std::string_view text,
+                                                         bool parse_special) const {
+  const ByteTrie& trie = parse_special ? *all_specials_ : *plain_specials_;
+  if (trie.empty() || text.empty()) return {{text, kNoToken}};
 
-// A piece of the input: either plain text or an already-known token.
-struct Fragment {
-  std::string_view text;
-  TokenId id = kNoToken;
-};
+  struct Occurrence {
+    uint32_t rank;
+    uint32_t pos;
+  };
+  std::vector<Occurrence> found;
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    trie.ForEachPrefix(text.substr(pos), [&](size_t, int32_t rank) {
+      found.push_back({static_cast<uint32_t>(rank), static_cast<uint32_t>(pos)});
+    });
+  }
+  if (found.empty()) return {{text, kNoToken}};
+  std::sort(found.begin(), found.end(), [](const Occurrence& a, const Occurrence& b) {
+    return a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos;
+  });
 
-}  // namespace
+  enum : uint8_t { kFree, kTaken };  // kTaken: a special token or stripped space
+  std::vector<uint8_t> state(text.size(), kFree);
+  struct Match {
+    size_t pos;
+    size_t len;
+    TokenId id;
+  };
+  std::vector<Match> matches;
+  for (size_t i = 0; i < found.size();) {
+    const SpecialToken& special = (*specials_)[found[i].rank];
+    const size_t len = special.text.size();
+    size_t resume = 0;  // the next search starts here (after the last match)
+    for (; i < found.size() && &(*specials_)[found[i].rank] == &special; ++i) {
+      const size_t pos = found[i].pos;
+      if (pos < resume) continue;
+      const auto first = state.begin() + static_cast<std::ptrdiff_t>(pos);
+      if (std::find(first, first + static_cast<std::ptrdiff_t>(len), kTaken) !=
+          first + static_cast<std::ptrdiff_t>(len)) {
+        continue;  // overlaps a token already split out
+      }
+      std::fill(first, first + static_cast<std::ptrdiff_t>(len), kTaken);
+      matches.push_back({pos, len, special.id});
+      if (special.lstrip) {
+        for (size_t j = pos; j > 0 && state[j - 1] == kFree && IsAsciiSpace(text[j - 1]); --j) {
+          state[j - 1] = kTaken;
+        }
+      }
+      size_t end = pos + len;
+      if (special.rstrip) {
+        for (; end < text.size() && state[end] == kFree && IsAsciiSpace(text[end]); ++end) {
+          state[end] = kTaken;
+        }
+      }
+      resume = end;
+    }
+  }
+
+  std::sort(matches.begin(), matches.end(),
+            [](const Match& a, const Match& b) { return a.pos < b.pos; });
+  std::vector<Fragment> fragments;
+  // Text between tokens, less the whitespace they stripped (which sits at
+  // the ends of the gap, so one free run remains at most).
+  auto add_text = [&](size_t from, size_t to) {
+    while (from < to && state[from] != kFree) ++from;
+    while (to > from && state[to - 1] != kFree) --to;
+    if (from < to) fragments.push_back({text.substr(from, to - from), kNoToken});
+  };
+  size_t cursor = 0;
+  for (const Match& m : matches) {
+    add_text(cursor, m.pos);
+    fragments.push_back({{}, m.id});
+    cursor = m.pos + m.len;
+  }
+  add_text(cursor, text.size());
+  return fragments;
+}
 
 std::vector<TokenId> Tokenizer::Encode(std::string_view text, const EncodeOptions& options) const {
   const Vocab& v = *vocab_;
-
-  // Split on special tokens, longest first: each token splits every text
-  // fragment that contains it, so a longer token always wins over a shorter
-  // one inside it.
-  std::vector<Fragment> fragments{{text, kNoToken}};
-  for (const SpecialToken& special : *specials_) {
-    if (special.control && !options.parse_special) continue;
-    std::vector<Fragment> next;
-    bool changed = false;
-    for (const Fragment& f : fragments) {
-      if (f.id != kNoToken || f.text.find(special.text) == std::string_view::npos) {
-        next.push_back(f);
-        continue;
-      }
-      changed = true;
-      std::string_view rest = f.text;
-      for (size_t at; (at = rest.find(special.text)) != std::string_view::npos;) {
-        if (at > 0) next.push_back({rest.substr(0, at), kNoToken});
-        next.push_back({{}, special.id});
-        rest.remove_prefix(at + special.text.size());
-      }
-      if (!rest.empty()) next.push_back({rest, kNoToken});
-    }
-    if (changed) fragments = std::move(next);
-  }
+  const std::vector<Fragment> fragments = SplitSpecial(text, options.parse_special);
 
   std::vector<TokenId> out;
   out.reserve(text.size() / 3 + 4);
-  if (options.add_special && v.add_bos && v.bos != kNoToken) out.push_back(v.bos);
+  // WordPiece always frames the text with CLS ... SEP; the others follow
+  // the vocabulary's add_bos / add_eos (and add_sep for BPE).
+  const bool wordpiece = v.kind == VocabKind::kWordPiece;
+  if (options.add_special && (v.add_bos || wordpiece) && v.bos != kNoToken) out.push_back(v.bos);
   FragmentContext ctx;
   ctx.after_special = true;
   ctx.first = out.empty();
@@ -104,42 +211,45 @@ std::vector<TokenId> Tokenizer::Encode(std::string_view text, const EncodeOption
     ctx.first = false;
   }
   if (options.add_special) {
-    if (v.add_sep && v.sep != kNoToken) out.push_back(v.sep);
-    if (v.add_eos && v.eos != kNoToken) out.push_back(v.eos);
+    const bool sep = wordpiece || (v.kind == VocabKind::kBpe && v.add_sep);
+    if (sep && v.sep != kNoToken) out.push_back(v.sep);
+    if (!wordpiece && v.add_eos && v.eos != kNoToken) out.push_back(v.eos);
   }
   return out;
 }
 
 std::string Tokenizer::TokenToPiece(TokenId id, bool special) const {
   if (!vocab_->valid(id)) return {};
+  // Tokens the reference promotes to control (e.g. a user-defined "</s>")
+  // hide like control tokens, whatever the encoder's own rules.
+  if (!special && vocab_->IsControlLike(id)) return {};
   return encoder_->TokenToPiece(id, special);
+}
+
+std::string Tokenizer::PieceInText(TokenId id, bool special, bool& at_start) const {
+  if (!vocab_->valid(id)) return {};
+  std::string piece = TokenToPiece(id, special);
+  const TokenType type = vocab_->type(id);
+  if (vocab_->IsControlLike(id) || type == TokenType::kUserDefined) {
+    if (strip_after_special_) at_start = true;
+    return piece;
+  }
+  if (piece.empty()) return piece;
+  if (at_start && strip_leading_space_ && piece.front() == ' ') piece.erase(0, 1);
+  at_start = false;
+  return piece;
 }
 
 std::string Tokenizer::Decode(std::span<const TokenId> ids, bool special) const {
   std::string out;
-  bool first_text = true;
-  for (TokenId id : ids) {
-    std::string piece = TokenToPiece(id, special);
-    if (piece.empty()) continue;
-    const bool is_text = vocab_->valid(id) && vocab_->type(id) == TokenType::kNormal;
-    if (first_text && is_text && vocab_->add_space_prefix && piece.front() == ' ') {
-      piece.erase(0, 1);
-    }
-    if (is_text) first_text = false;
-    out += piece;
-  }
+  bool at_start = true;
+  for (TokenId id : ids) out += PieceInText(id, special, at_start);
+  if (vocab_->kind == VocabKind::kWordPiece) return CleanUpWordPieceSpaces(out);
   return out;
 }
 
 std::string StreamDecoder::Push(TokenId id) {
-  std::string piece = tokenizer_.TokenToPiece(id, special_);
-  const Vocab& v = tokenizer_.vocab();
-  const bool is_text = v.valid(id) && v.type(id) != TokenType::kControl;
-  if (first_ && is_text && !piece.empty()) {
-    if (v.add_space_prefix && piece.front() == ' ') piece.erase(0, 1);
-    first_ = false;
-  }
-  pending_ += piece;
+  pending_ += tokenizer_.PieceInText(id, special_, at_start_);
 
   // Emit every complete character; replace invalid bytes; hold an
   // unfinished character at the end.

@@ -1,6 +1,9 @@
 #include "tokenizer/vocab.h"
 
 #include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <string_view>
 
 namespace shimmy {
 namespace {
@@ -12,6 +15,86 @@ std::optional<VocabKind> KindFromName(const std::string& name) {
   if (name == "t5") return VocabKind::kUnigram;
   if (name == "none" || name == "no_vocab") return VocabKind::kNone;
   return std::nullopt;
+}
+
+// Texts that end generation in the major model families. The reference
+// implementation also treats these tokens as control tokens whatever their
+// stored type, which decides whether plain text can produce them.
+constexpr std::string_view kEogTexts[] = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+    "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+    "<｜end▁of▁sentence｜>", "[e~["};
+
+// Fill-in-the-middle markers, likewise treated as control tokens.
+constexpr std::string_view kFimTexts[] = {
+    "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>",
+    "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>",
+    "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>",
+    "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>",
+    "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>",
+    "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>",
+    "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",
+    "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", "<|file_sep|>"};
+
+bool Contains(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (haystack.find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// Fills v.attrs the way the reference implementation derives its token
+// attributes: from the stored types, from well-known marker texts, and from
+// per-family rules keyed on the model's name (GGUF stores none of this).
+void SetTokenAttrs(const gguf::GgufFile& file, Vocab& v) {
+  namespace ta = token_attr;
+  const size_t n = v.size();
+  v.attrs.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (v.types[i] == TokenType::kControl || v.types[i] == TokenType::kUnknown) {
+      v.attrs[i] |= ta::kControl;
+    }
+  }
+  auto set = [&](std::string_view text, uint8_t bit, bool on) {
+    const TokenId id = v.Find(std::string(text));
+    if (id == kNoToken) return;
+    uint8_t& a = v.attrs[static_cast<size_t>(id)];
+    a = on ? (a | bit) : (a & ~bit);
+  };
+  for (std::string_view t : kEogTexts) set(t, ta::kControl, true);
+  for (std::string_view t : kFimTexts) set(t, ta::kControl, true);
+  // gpt-oss renders its channel markers as ordinary (user-defined) text.
+  for (std::string_view t : {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
+    set(t, ta::kControl, false);
+  }
+  // ... and its <|end|> closes a message but is not a control token there.
+  if ((v.Find("<|return|>") != kNoToken && v.Find("<|call|>") != kNoToken) ||
+      (v.Find("<|calls|>") != kNoToken && v.Find("<|flush|>") != kNoToken)) {
+    set("<|end|>", ta::kControl, false);
+  }
+
+  std::string name = file.GetString("general.name").value_or("");
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string arch = file.GetString("general.architecture").value_or("");
+  if (Contains(v.pre, {"jina-v2-de", "jina-v2-es", "jina-v2-code"}) ||
+      Contains(arch, {"nomic-bert-moe", "jina-bert-v3"})) {
+    set("<mask>", ta::kLstrip, true);
+  } else if (Contains(name, {"phi-3", "phi3"})) {
+    // Phi-3's chat markers eat the whitespace that follows them.
+    for (size_t i = 0; i < n; ++i) {
+      const TokenType t = v.types[i];
+      if (t == TokenType::kControl || t == TokenType::kUserDefined || t == TokenType::kUnknown ||
+          (v.attrs[i] & ta::kControl) != 0) {
+        v.attrs[i] |= ta::kRstrip;
+      }
+    }
+    set("</s>", ta::kRstrip, true);
+    for (std::string_view t : {"<unk>", "<s>", "<|endoftext|>"}) set(t, ta::kRstrip, false);
+  } else if (Contains(name, {"modern-bert"})) {
+    set("[MASK]", ta::kLstrip, true);
+  }
 }
 
 }  // namespace
@@ -149,18 +232,32 @@ Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
   v.linefeed = v.kind == VocabKind::kSpm ? v.Find("<0x0A>") : v.Find("\xC4\x8A");
   if (v.linefeed == kNoToken) v.linefeed = v.Find("\n");
 
-  // End of generation: EOS/EOT/EOM plus the end-of-turn markers the
-  // major families use, when the vocabulary has them as special tokens.
+  v.normalizer_lowercase =
+      file.GetBool("tokenizer.ggml.normalizer.lowercase").value_or(v.normalizer_lowercase);
+  v.normalizer_strip_accents =
+      file.GetBool("tokenizer.ggml.normalizer.strip_accents").value_or(v.normalizer_lowercase);
+
+  SetTokenAttrs(file, v);
+
+  // End of generation: EOS/EOT/EOM plus every token whose text marks the end
+  // of a turn in one of the major families.
   auto add_eog = [&](TokenId t) {
     if (t != kNoToken && !v.IsEog(t)) v.eog.push_back(t);
   };
   add_eog(v.eos);
   add_eog(v.eot);
   add_eog(v.eom);
-  for (const char* marker : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                             "<|eom_id|>", "<|return|>", "<|call|>", "<EOT>", "</s>"}) {
-    const TokenId t = v.Find(marker);
-    if (t != kNoToken && v.type(t) != TokenType::kNormal) add_eog(t);
+  for (std::string_view marker : kEogTexts) {
+    add_eog(v.Find(std::string(marker)));
+  }
+  // o200k-style vocabularies end a message with <|end|> but keep
+  // generating; <|return|> and <|call|> end the turn instead.
+  if ((v.Find("<|return|>") != kNoToken && v.Find("<|call|>") != kNoToken) ||
+      (v.Find("<|calls|>") != kNoToken && v.Find("<|flush|>") != kNoToken)) {
+    const TokenId end = v.Find("<|end|>");
+    if (end != kNoToken && end != v.eos && end != v.eot) {
+      v.eog.erase(std::remove(v.eog.begin(), v.eog.end(), end), v.eog.end());
+    }
   }
   return v;
 }

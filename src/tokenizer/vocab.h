@@ -27,6 +27,19 @@ enum class TokenType : uint8_t {
   kByte = 6,
 };
 
+// Per-token attributes the reference implementation derives at load time
+// from token types, token texts and the model's name (GGUF has no field for
+// them). Bits of Vocab::attrs.
+namespace token_attr {
+// Matched only when parsing special tokens and hidden when decoding without
+// `special`: every control token, plus user-defined or normal tokens whose
+// text marks end of generation or fill-in-the-middle (e.g. phi-3's "</s>").
+constexpr uint8_t kControl = 1 << 0;
+// A special-token match also swallows ASCII whitespace on its left / right.
+constexpr uint8_t kLstrip = 1 << 1;
+constexpr uint8_t kRstrip = 1 << 2;
+}  // namespace token_attr
+
 // tokenizer.ggml.model
 enum class VocabKind {
   kNone,       // "none" / vocabulary without a tokenizer
@@ -44,6 +57,10 @@ struct Vocab {
   std::vector<std::string> tokens;
   std::vector<float> scores;     // empty when the file has none
   std::vector<TokenType> types;  // kNormal when the file has none
+  // token_attr bits per token (FromGguf sets kControl for control and
+  // unknown tokens too); empty for vocabularies built by hand, which then
+  // go by `types` alone.
+  std::vector<uint8_t> attrs;
   std::unordered_map<std::string, TokenId> token_to_id;
   // BPE merges: the pair (left, right) -> rank (lower merges first).
   std::vector<std::pair<std::string, std::string>> merges;
@@ -67,6 +84,10 @@ struct Vocab {
   bool add_sep = false;
   bool add_space_prefix = false;
   bool remove_extra_whitespaces = false;
+  // WordPiece normaliser (tokenizer.ggml.normalizer.*); strip_accents
+  // follows lowercase unless the file says otherwise.
+  bool normalizer_lowercase = true;
+  bool normalizer_strip_accents = true;
 
   // Every end-of-generation token (EOS, EOT, EOM and the vocabulary's
   // well-known end-of-turn markers).
@@ -75,6 +96,15 @@ struct Vocab {
   size_t size() const { return tokens.size(); }
   TokenType type(TokenId id) const { return types[static_cast<size_t>(id)]; }
   bool valid(TokenId id) const { return id >= 0 && static_cast<size_t>(id) < tokens.size(); }
+  uint8_t attr(TokenId id) const { return attrs.empty() ? 0 : attrs[static_cast<size_t>(id)]; }
+  // Control, unknown, or promoted to control (token_attr::kControl): such a
+  // token is split out of text only with parse_special and decodes to ""
+  // unless `special`.
+  bool IsControlLike(TokenId id) const {
+    if (!attrs.empty()) return (attrs[static_cast<size_t>(id)] & token_attr::kControl) != 0;
+    const TokenType t = type(id);
+    return t == TokenType::kControl || t == TokenType::kUnknown;
+  }
   bool IsEog(TokenId id) const;
   // Id of `text` as a whole token, or kNoToken.
   TokenId Find(const std::string& text) const;

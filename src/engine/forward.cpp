@@ -1,0 +1,348 @@
+#include "engine/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/ops.h"
+#include "quant/quant.h"
+
+namespace shimmy {
+
+Forward::Forward(std::shared_ptr<const Model> model, KvCache* kv, ThreadPool* pool)
+    : model_(std::move(model)), kv_(kv), pool_(pool) {
+  par_ = [pool](int64_t n, const RangeFn& fn) { pool->ParallelFor(n, fn); };
+  const HParams& hp = model_->hparams();
+  const float* factors = model_->weights().rope_freqs.f32();
+  rope_global_.emplace_back(RopeParams{hp.rope}, factors, false);
+  rope_local_.emplace_back(RopeParams{hp.rope}, factors, true);
+}
+
+Status Forward::Run(std::span<const BatchToken> batch, std::vector<float>* logits,
+                    std::vector<float>* hidden) {
+  if (logits != nullptr) logits->clear();
+  if (hidden != nullptr) hidden->clear();
+  const HParams& hp = model_->hparams();
+  for (const BatchToken& t : batch) {
+    if (t.token < 0 || t.token >= hp.n_vocab) {
+      return Error("token id " + std::to_string(t.token) + " is outside the vocabulary (" +
+                   std::to_string(hp.n_vocab) + ")");
+    }
+    if (t.pos < 0) return Error("negative position");
+  }
+  for (size_t start = 0; start < batch.size(); start += kMaxChunk) {
+    const size_t n = std::min<size_t>(kMaxChunk, batch.size() - start);
+    if (auto st = RunChunk(batch.subspan(start, n), logits, hidden); !st) return st;
+  }
+  return {};
+}
+
+void Forward::Embed(std::span<const BatchToken> chunk) {
+  const HParams& hp = model_->hparams();
+  const Weight& emb = model_->weights().token_embd;
+  const WeightMatrix m = emb.matrix();
+  const float scale = model_->arch().scale_embeddings ? std::sqrt(static_cast<float>(hp.n_embd)) : 1.0f;
+  for (size_t t = 0; t < chunk.size(); ++t) {
+    float* row = x_.data() + t * static_cast<size_t>(hp.n_embd);
+    DequantizeRow(emb.type(), m.row(chunk[t].token), row, hp.n_embd);
+    if (scale != 1.0f) {
+      for (int i = 0; i < hp.n_embd; ++i) row[i] *= scale;
+    }
+  }
+}
+
+void Forward::Project(const Weight& w, const Weight& bias, int n_tokens, float* out,
+                      int64_t out_stride, const QuantizedActivations& xq) {
+  const WeightMatrix m = w.matrix();
+  MatMul(m, xq, out, out_stride, par_);
+  if (bias) {
+    const float* b = bias.f32();
+    for (int t = 0; t < n_tokens; ++t) ops::Add(out + t * out_stride, b, static_cast<int>(m.n_rows));
+  }
+}
+
+Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* logits,
+                         std::vector<float>* hidden) {
+  const HParams& hp = model_->hparams();
+  const ModelWeights& w = model_->weights();
+  const int n = static_cast<int>(chunk.size());
+  const int E = hp.n_embd;
+  const size_t nt = static_cast<size_t>(n);
+
+  // Cache cells first: a full cache fails the chunk before any work.
+  std::vector<SeqId> seqs(nt);
+  std::vector<int32_t> positions(nt);
+  for (size_t t = 0; t < nt; ++t) seqs[t] = chunk[t].seq, positions[t] = chunk[t].pos;
+  auto placed = kv_->Place(seqs, positions);
+  if (!placed) return placed.error();
+  const std::vector<int>& cells = *placed;
+
+  const size_t max_q = static_cast<size_t>(hp.max_n_head()) * hp.head_dim_k;
+  const size_t max_kv = static_cast<size_t>(hp.max_n_head_kv()) * std::max(hp.head_dim_k, hp.head_dim_v);
+  const size_t max_ff = static_cast<size_t>(std::max(hp.max_n_ff(), hp.n_ff_expert));
+  x_.resize(nt * E);
+  h_.resize(nt * E);
+  // tmp_ holds a fused QKV row, a fused gate/up row or an E-wide output.
+  tmp_.resize(nt * std::max({static_cast<size_t>(E), max_q + 2 * max_kv, 2 * max_ff}));
+  q_.resize(nt * max_q);
+  k_.resize(nt * max_kv);
+  v_.resize(nt * max_kv);
+  attn_.resize(nt * static_cast<size_t>(hp.max_n_head()) * hp.head_dim_v);
+  gate_.resize(nt * 2 * max_ff);
+  up_.resize(nt * max_ff);
+
+  Embed(chunk);
+
+  // Every token's visible cells (its sequence, positions <= its own).
+  visible_.resize(nt);
+  for (size_t t = 0; t < nt; ++t) kv_->Visible(chunk[t].seq, chunk[t].pos, 0, visible_[t]);
+
+  for (int il = 0; il < hp.n_layer; ++il) {
+    const LayerWeights& l = w.layers[static_cast<size_t>(il)];
+    for (int t = 0; t < n; ++t) {
+      ops::RmsNorm(x_.data() + t * E, l.attn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
+    }
+    Attention(il, chunk, cells);
+    // attn_ -> output projection -> tmp_
+    aq_.Quantize(VecDotType(l.wo.type()), attn_.data(), n, l.wo.dim(0), l.wo.dim(0), par_);
+    Project(l.wo, l.bo, n, tmp_.data(), E, aq_);
+    if (l.post_attn_norm) {
+      for (int t = 0; t < n; ++t) {
+        ops::RmsNorm(tmp_.data() + t * E, l.post_attn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
+      }
+    }
+    for (int t = 0; t < n; ++t) ops::Add(x_.data() + t * E, tmp_.data() + t * E, E);
+
+    for (int t = 0; t < n; ++t) {
+      ops::RmsNorm(x_.data() + t * E, l.ffn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
+    }
+    if (l.ffn_gate_inp) {
+      MoeFeedForward(il, n);
+    } else {
+      FeedForward(il, n);
+    }
+    if (l.post_ffn_norm) {
+      for (int t = 0; t < n; ++t) {
+        ops::RmsNorm(tmp_.data() + t * E, l.post_ffn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
+      }
+    }
+    for (int t = 0; t < n; ++t) ops::Add(x_.data() + t * E, tmp_.data() + t * E, E);
+  }
+
+  // Final norm for the rows anyone asked for.
+  std::vector<int> wanted;
+  for (int t = 0; t < n; ++t) {
+    if (chunk[static_cast<size_t>(t)].logits) wanted.push_back(t);
+  }
+  if (hidden != nullptr) {
+    const size_t at = hidden->size();
+    hidden->resize(at + nt * E);
+    for (int t = 0; t < n; ++t) {
+      ops::RmsNorm(x_.data() + t * E, w.output_norm.f32(), E, hp.norm_eps, hidden->data() + at + t * E);
+    }
+  }
+  if (logits != nullptr && !wanted.empty()) {
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      ops::RmsNorm(x_.data() + wanted[i] * E, w.output_norm.f32(), E, hp.norm_eps, h_.data() + i * E);
+    }
+    const Weight& out = model_->output();
+    const size_t at = logits->size();
+    logits->resize(at + wanted.size() * hp.n_vocab);
+    float* dst = logits->data() + at;
+    MatMul(out.matrix(), h_.data(), static_cast<int64_t>(wanted.size()), dst, &xq_, par_);
+    if (hp.final_softcap > 0.0f) ops::SoftCap(dst, static_cast<int>(wanted.size()) * hp.n_vocab, hp.final_softcap);
+  }
+  return {};
+}
+
+void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::vector<int>& cells) {
+  const HParams& hp = model_->hparams();
+  const LayerWeights& l = model_->weights().layers[static_cast<size_t>(il)];
+  const int n = static_cast<int>(chunk.size());
+  const int E = hp.n_embd;
+  const int n_head = hp.n_head[static_cast<size_t>(il)];
+  const int n_kv = hp.n_head_kv[static_cast<size_t>(il)];
+  const int dk = hp.head_dim_k, dv = hp.head_dim_v;
+  const int q_dim = n_head * dk, k_dim = n_kv * dk, v_dim = n_kv * dv;
+
+  // Projections: one quantization of h_ serves q, k and v.
+  if (l.wqkv) {
+    xq_.Quantize(VecDotType(l.wqkv.type()), h_.data(), n, E, E, par_);
+    const int all = q_dim + k_dim + v_dim;
+    Project(l.wqkv, l.bq, n, tmp_.data(), all, xq_);
+    for (int t = 0; t < n; ++t) {
+      const float* row = tmp_.data() + static_cast<size_t>(t) * all;
+      std::memcpy(q_.data() + static_cast<size_t>(t) * q_dim, row, sizeof(float) * q_dim);
+      std::memcpy(k_.data() + static_cast<size_t>(t) * k_dim, row + q_dim, sizeof(float) * k_dim);
+      std::memcpy(v_.data() + static_cast<size_t>(t) * v_dim, row + q_dim + k_dim, sizeof(float) * v_dim);
+    }
+  } else {
+    xq_.Quantize(VecDotType(l.wq.type()), h_.data(), n, E, E, par_);
+    Project(l.wq, l.bq, n, q_.data(), q_dim, xq_);
+    if (VecDotType(l.wk.type()) != xq_.type()) xq_.Quantize(VecDotType(l.wk.type()), h_.data(), n, E, E, par_);
+    Project(l.wk, l.bk, n, k_.data(), k_dim, xq_);
+    if (VecDotType(l.wv.type()) != xq_.type()) xq_.Quantize(VecDotType(l.wv.type()), h_.data(), n, E, E, par_);
+    Project(l.wv, l.bv, n, v_.data(), v_dim, xq_);
+  }
+
+  // Per-head q/k norms, then rope.
+  const bool swa = hp.layer_uses_swa[static_cast<size_t>(il)];
+  const Rope& rope = swa ? rope_local_[0] : rope_global_[0];
+  rope_cos_.resize(static_cast<size_t>(rope.n_pairs()));
+  rope_sin_.resize(static_cast<size_t>(rope.n_pairs()));
+  for (int t = 0; t < n; ++t) {
+    float* q = q_.data() + static_cast<size_t>(t) * q_dim;
+    float* k = k_.data() + static_cast<size_t>(t) * k_dim;
+    if (l.q_norm) {
+      for (int h = 0; h < n_head; ++h) ops::RmsNorm(q + h * dk, l.q_norm.f32(), dk, hp.norm_eps, q + h * dk);
+      for (int h = 0; h < n_kv; ++h) ops::RmsNorm(k + h * dk, l.k_norm.f32(), dk, hp.norm_eps, k + h * dk);
+    }
+    rope.Angles(chunk[static_cast<size_t>(t)].pos, rope_cos_.data(), rope_sin_.data());
+    for (int h = 0; h < n_head; ++h) rope.Apply(q + h * dk, rope_cos_.data(), rope_sin_.data());
+    for (int h = 0; h < n_kv; ++h) rope.Apply(k + h * dk, rope_cos_.data(), rope_sin_.data());
+    std::memcpy(kv_->K(il, cells[static_cast<size_t>(t)]), k, sizeof(float) * k_dim);
+    std::memcpy(kv_->V(il, cells[static_cast<size_t>(t)]), v_.data() + static_cast<size_t>(t) * v_dim,
+                sizeof(float) * v_dim);
+  }
+
+  // Scaled dot-product attention per (token, head).
+  const float scale = hp.attn_scale > 0.0f ? hp.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk));
+  const int window = swa ? hp.sliding_window : 0;
+  const int group = n_head / n_kv;
+  scores_.resize(static_cast<size_t>(pool_->n_threads()));
+  const int attn_stride = n_head * dv;
+  pool_->ParallelForWorker(
+      static_cast<int64_t>(n) * n_head,
+      [&](int64_t begin, int64_t end, int worker) {
+        std::vector<float>& scores = scores_[static_cast<size_t>(worker)];
+        for (int64_t job = begin; job < end; ++job) {
+          const int t = static_cast<int>(job / n_head);
+          const int h = static_cast<int>(job % n_head);
+          const int kvh = h / group;
+          const int32_t pos = chunk[static_cast<size_t>(t)].pos;
+          const std::vector<int>& vis = visible_[static_cast<size_t>(t)];
+          // Visible cells are sorted by position; the window drops a prefix.
+          size_t first = 0;
+          if (window > 0) {
+            while (first < vis.size() && kv_->CellPos(vis[first]) <= pos - window) ++first;
+          }
+          const int m = static_cast<int>(vis.size() - first);
+          float* out = attn_.data() + static_cast<size_t>(t) * attn_stride + h * dv;
+          std::fill(out, out + dv, 0.0f);
+          if (m <= 0) continue;
+          scores.resize(static_cast<size_t>(m));
+          const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h * dk;
+          for (int j = 0; j < m; ++j) {
+            const float* k = kv_->K(il, vis[first + j]) + kvh * dk;
+            float dot = 0.0f;
+            for (int d = 0; d < dk; ++d) dot += q[d] * k[d];
+            scores[static_cast<size_t>(j)] = dot * scale;
+          }
+          if (hp.attn_softcap > 0.0f) ops::SoftCap(scores.data(), m, hp.attn_softcap);
+          ops::Softmax(scores.data(), m);
+          for (int j = 0; j < m; ++j) {
+            const float p = scores[static_cast<size_t>(j)];
+            const float* v = kv_->V(il, vis[first + j]) + kvh * dv;
+            for (int d = 0; d < dv; ++d) out[d] += p * v[d];
+          }
+        }
+      },
+      {.schedule = ParallelSchedule::kDynamic, .chunk = 1});
+}
+
+void Forward::FeedForward(int il, int n) {
+  const HParams& hp = model_->hparams();
+  const LayerWeights& l = model_->weights().layers[static_cast<size_t>(il)];
+  const int E = hp.n_embd;
+  const int ff = hp.n_ff[static_cast<size_t>(il)];
+  xq_.Quantize(VecDotType(l.ffn_up.type()), h_.data(), n, E, E, par_);
+  if (l.ffn_gate) {
+    Project(l.ffn_up, Weight{}, n, up_.data(), ff, xq_);
+    if (VecDotType(l.ffn_gate.type()) != xq_.type()) {
+      xq_.Quantize(VecDotType(l.ffn_gate.type()), h_.data(), n, E, E, par_);
+    }
+    Project(l.ffn_gate, Weight{}, n, gate_.data(), ff, xq_);
+  } else {
+    // Fused [gate; up] rows (phi3): split each token's 2*ff outputs.
+    Project(l.ffn_up, Weight{}, n, tmp_.data(), 2 * ff, xq_);
+    for (int t = 0; t < n; ++t) {
+      const float* row = tmp_.data() + static_cast<size_t>(t) * 2 * ff;
+      std::memcpy(gate_.data() + static_cast<size_t>(t) * ff, row, sizeof(float) * ff);
+      std::memcpy(up_.data() + static_cast<size_t>(t) * ff, row + ff, sizeof(float) * ff);
+    }
+  }
+  const bool gelu = model_->arch().activation == FfnActivation::kGeluTanh;
+  for (int t = 0; t < n; ++t) {
+    float* g = gate_.data() + static_cast<size_t>(t) * ff;
+    const float* u = up_.data() + static_cast<size_t>(t) * ff;
+    gelu ? ops::GeluTanhMul(g, u, ff) : ops::SiluMul(g, u, ff);
+  }
+  aq_.Quantize(VecDotType(l.ffn_down.type()), gate_.data(), n, ff, ff, par_);
+  Project(l.ffn_down, Weight{}, n, tmp_.data(), E, aq_);
+}
+
+void Forward::MoeFeedForward(int il, int n) {
+  const HParams& hp = model_->hparams();
+  const LayerWeights& l = model_->weights().layers[static_cast<size_t>(il)];
+  const int E = hp.n_embd;
+  const int n_exp = hp.n_expert, k = hp.n_expert_used, ff = hp.n_ff_expert;
+
+  // Router: softmax over experts, top-k, optional renormalisation.
+  router_.resize(static_cast<size_t>(n) * n_exp);
+  xq_.Quantize(VecDotType(l.ffn_gate_inp.type()), h_.data(), n, E, E, par_);
+  Project(l.ffn_gate_inp, Weight{}, n, router_.data(), n_exp, xq_);
+  expert_of_.resize(static_cast<size_t>(n) * k);
+  expert_w_.resize(static_cast<size_t>(n) * k);
+  std::vector<int> order(static_cast<size_t>(n_exp));
+  for (int t = 0; t < n; ++t) {
+    float* p = router_.data() + static_cast<size_t>(t) * n_exp;
+    ops::Softmax(p, n_exp);
+    for (int e = 0; e < n_exp; ++e) order[static_cast<size_t>(e)] = e;
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [p](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    float sum = 0.0f;
+    for (int j = 0; j < k; ++j) sum += p[order[static_cast<size_t>(j)]];
+    for (int j = 0; j < k; ++j) {
+      const int e = order[static_cast<size_t>(j)];
+      expert_of_[static_cast<size_t>(t) * k + j] = e;
+      expert_w_[static_cast<size_t>(t) * k + j] = hp.expert_weights_norm ? p[e] / sum : p[e];
+    }
+  }
+
+  // Each expert runs once over the tokens routed to it.
+  std::fill(tmp_.begin(), tmp_.begin() + static_cast<size_t>(n) * E, 0.0f);
+  std::vector<int> tokens;
+  std::vector<float> in, out;
+  for (int e = 0; e < n_exp; ++e) {
+    tokens.clear();
+    for (int t = 0; t < n; ++t) {
+      for (int j = 0; j < k; ++j) {
+        if (expert_of_[static_cast<size_t>(t) * k + j] == e) tokens.push_back(t * k + j);
+      }
+    }
+    if (tokens.empty()) continue;
+    const int m = static_cast<int>(tokens.size());
+    in.resize(static_cast<size_t>(m) * E);
+    for (int i = 0; i < m; ++i) {
+      std::memcpy(in.data() + static_cast<size_t>(i) * E, h_.data() + static_cast<size_t>(tokens[static_cast<size_t>(i)] / k) * E,
+                  sizeof(float) * E);
+    }
+    const WeightMatrix wg = l.ffn_gate_exps.expert(e), wu = l.ffn_up_exps.expert(e), wd = l.ffn_down_exps.expert(e);
+    MatMul(wg, in.data(), m, gate_.data(), &xq_, par_);
+    MatMul(wu, in.data(), m, up_.data(), &xq_, par_);
+    for (int i = 0; i < m; ++i) {
+      ops::SiluMul(gate_.data() + static_cast<size_t>(i) * ff, up_.data() + static_cast<size_t>(i) * ff, ff);
+    }
+    out.resize(static_cast<size_t>(m) * E);
+    MatMul(wd, gate_.data(), m, out.data(), &aq_, par_);
+    for (int i = 0; i < m; ++i) {
+      const int slot = tokens[static_cast<size_t>(i)];
+      const float weight = expert_w_[static_cast<size_t>(slot)];
+      float* dst = tmp_.data() + static_cast<size_t>(slot / k) * E;
+      const float* src = out.data() + static_cast<size_t>(i) * E;
+      for (int d = 0; d < E; ++d) dst[d] += weight * src[d];
+    }
+  }
+}
+
+}  // namespace shimmy

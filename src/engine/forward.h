@@ -1,0 +1,79 @@
+// The transformer forward pass over a batch of tokens that may belong to
+// different sequences (prefill of one request mixed with decode of others).
+//
+//   Forward fwd(model, kv, pool);
+//   std::vector<BatchToken> batch = {{tok, pos, seq, /*logits=*/true}, ...};
+//   std::vector<float> logits;                 // n_vocab per wanted token
+//   if (auto st = fwd.Run(batch, &logits); !st) ...
+//
+// Tokens are processed in chunks of at most kMaxChunk; each chunk's K/V go
+// into the cache before its attention, so a token sees every earlier
+// position of its sequence (in the cache or in the batch). Not thread-safe:
+// one engine thread drives a Forward; the kernels fan out over the pool.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+#include "kernels/matmul.h"
+#include "engine/rope.h"
+#include "kv/kv_cache.h"
+#include "model/model.h"
+#include "threading/thread_pool.h"
+#include "tokenizer/vocab.h"
+
+namespace shimmy {
+
+struct BatchToken {
+  TokenId token = 0;
+  int32_t pos = 0;
+  SeqId seq = 0;
+  bool logits = false;  // return this position's logits
+};
+
+class Forward {
+ public:
+  static constexpr int kMaxChunk = 512;
+
+  Forward(std::shared_ptr<const Model> model, KvCache* kv, ThreadPool* pool);
+
+  // Evaluates `batch`. `logits` (if not null) receives n_vocab floats for
+  // each token with .logits set, in batch order. `hidden` (if not null)
+  // receives the final normalised hidden state (n_embd floats) of every
+  // token, for embeddings. On error nothing of the failed chunk is cached.
+  Status Run(std::span<const BatchToken> batch, std::vector<float>* logits,
+             std::vector<float>* hidden = nullptr);
+
+  const Model& model() const { return *model_; }
+
+ private:
+  Status RunChunk(std::span<const BatchToken> chunk, std::vector<float>* logits,
+                  std::vector<float>* hidden);
+  void Embed(std::span<const BatchToken> chunk);
+  void Attention(int il, std::span<const BatchToken> chunk, const std::vector<int>& cells);
+  void FeedForward(int il, int n_tokens);
+  void MoeFeedForward(int il, int n_tokens);
+  void Project(const Weight& w, const Weight& bias, int n_tokens, float* out, int64_t out_stride,
+               const QuantizedActivations& xq);
+
+  std::shared_ptr<const Model> model_;
+  KvCache* kv_;
+  ThreadPool* pool_;
+  ParallelFor par_;
+
+  // Scratch, sized for kMaxChunk tokens on first use and reused.
+  std::vector<float> x_, h_, q_, k_, v_, attn_, tmp_, gate_, up_;
+  std::vector<float> rope_cos_, rope_sin_;
+  std::vector<std::vector<int>> visible_;
+  std::vector<std::vector<float>> scores_;  // per worker
+  QuantizedActivations xq_, aq_;
+  std::vector<Rope> rope_global_, rope_local_;
+  // MoE routing scratch.
+  std::vector<float> router_;
+  std::vector<int> expert_of_;
+  std::vector<float> expert_w_;
+};
+
+}  // namespace shimmy

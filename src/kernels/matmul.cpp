@@ -1,0 +1,274 @@
+// Per-target matmul driver (compiled once per Highway target through
+// foreach_target.h) and the dispatching public functions.
+
+#include "kernels/matmul.h"
+
+#include <algorithm>
+#include <cassert>
+#include <vector>
+
+#include "quant/block_types.h"
+#include "quant/quant.h"
+#include "tensor/half.h"
+
+// clang-format off: foreach_target.h must come first, then highway.h.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/matmul.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "kernels/dot_float-inl.h"
+#include "kernels/dot_k-inl.h"
+#include "kernels/dot_q32-inl.h"
+#include "kernels/quantize_act-inl.h"
+// clang-format on
+
+#ifndef SHIMMY_KERNELS_MATMUL_JOB_
+#define SHIMMY_KERNELS_MATMUL_JOB_
+namespace shimmy {
+namespace {
+
+// Tokens multiplied per decoded weight block (prefill register tile).
+constexpr int64_t kTileTokens = 4;
+// Rows per parallel work item: in prefill these rows stay in cache while
+// every token tile passes over them.
+constexpr int64_t kRowBlock = 16;
+
+struct MatMulJob {
+  DType type;
+  const uint8_t* w;
+  size_t w_row_bytes;
+  int64_t n_cols;
+  const uint8_t* act;
+  size_t act_row_bytes;
+  const float* act_scales;  // ActScaleCount floats per token, see below
+  size_t act_scales_stride;
+  int64_t n_tokens;
+  float* y;
+  int64_t y_stride;
+};
+
+// Q8_0 and Q8_1 rows carry F16 block scales (and Q8_1 sums). The kernels
+// read them as floats decoded once per token: d of every block, then for
+// Q8_1 the s of every block. Other formats need none.
+size_t ActScaleCount(DType act_type, int64_t n) {
+  switch (act_type) {
+    case DType::kQ8_0:
+      return static_cast<size_t>(n / kQK);
+    case DType::kQ8_1:
+      return static_cast<size_t>(2 * (n / kQK));
+    default:
+      return 0;
+  }
+}
+
+void DecodeActScales(DType act_type, const void* row, int64_t n, float* out) {
+  const int64_t nb = n / kQK;
+  if (act_type == DType::kQ8_0) {
+    const auto* b = static_cast<const BlockQ8_0*>(row);
+    for (int64_t i = 0; i < nb; ++i) out[i] = F16ToF32(b[i].d);
+  } else if (act_type == DType::kQ8_1) {
+    const auto* b = static_cast<const BlockQ8_1*>(row);
+    for (int64_t i = 0; i < nb; ++i) {
+      out[i] = F16ToF32(b[i].d);
+      out[nb + i] = F16ToF32(b[i].s);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shimmy
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace shimmy {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_SCALAR
+// One-lane vectors gain nothing over the scalar reference, which is exact.
+template <size_t kT>
+HWY_NOINLINE void DotRow(DType type, const void* w, const uint8_t* const* acts,
+                         const float* const* /*act_scales*/, int64_t n, float* out) {
+  for (size_t t = 0; t < kT; ++t) out[t] = VecDotRef(type, w, acts[t], n);
+}
+
+HWY_INLINE void QuantizeActRow(DType type, const float* x, void* dst, int64_t n) {
+  QuantizeRow(type, x, dst, n);
+}
+#else
+// out[t] = row w . acts[t] for t < kT; act_scales[t] as in ActScaleCount.
+template <size_t kT>
+HWY_NOINLINE void DotRow(DType type, const void* w, const uint8_t* const* acts,
+                         const float* const* act_scales, int64_t n, float* out) {
+  const int64_t nb32 = n / kQK;
+  const int64_t nbk = n / kQK_K;
+  switch (type) {
+    case DType::kF32:
+      return DotFloatRows<F32Format, kT>(w, acts, n, out);
+    case DType::kF16:
+      return DotFloatRows<F16Format, kT>(w, acts, n, out);
+    case DType::kBF16:
+      return DotFloatRows<BF16Format, kT>(w, acts, n, out);
+    case DType::kQ4_0:
+      return DotQ8_0Rows<BlockQ4_0, kT>(w, acts, act_scales, nb32, out);
+    case DType::kQ5_0:
+      return DotQ8_0Rows<BlockQ5_0, kT>(w, acts, act_scales, nb32, out);
+    case DType::kQ8_0:
+      return DotQ8_0Rows<BlockQ8_0, kT>(w, acts, act_scales, nb32, out);
+    case DType::kIQ4_NL:
+      return DotQ8_0Rows<BlockIQ4_NL, kT>(w, acts, act_scales, nb32, out);
+    case DType::kMXFP4:
+      return DotQ8_0Rows<BlockMXFP4, kT>(w, acts, act_scales, nb32, out);
+    case DType::kQ4_1:
+      return DotQ8_1Rows<BlockQ4_1, kT>(w, acts, act_scales, nb32, out);
+    case DType::kQ5_1:
+      return DotQ8_1Rows<BlockQ5_1, kT>(w, acts, act_scales, nb32, out);
+    case DType::kQ2_K:
+      return DotQ2_KRows<kT>(w, acts, nbk, out);
+    case DType::kQ3_K:
+      return DotQ3_KRows<kT>(w, acts, nbk, out);
+    case DType::kQ4_K:
+      return DotQ45_KRows<false, BlockQ4_K, kT>(w, acts, nbk, out);
+    case DType::kQ5_K:
+      return DotQ45_KRows<true, BlockQ5_K, kT>(w, acts, nbk, out);
+    case DType::kQ6_K:
+      return DotQ6_KRows<kT>(w, acts, nbk, out);
+    case DType::kIQ4_XS:
+      return DotIQ4_XSRows<kT>(w, acts, nbk, out);
+    default:
+      for (size_t t = 0; t < kT; ++t) out[t] = 0.0f;
+      return;
+  }
+}
+
+#endif  // HWY_TARGET == HWY_SCALAR
+
+float VecDotImpl(DType type, const void* w, const void* act, int64_t n) {
+  const uint8_t* acts[1] = {static_cast<const uint8_t*>(act)};
+  std::vector<float> scales(ActScaleCount(VecDotType(type), n));
+  DecodeActScales(VecDotType(type), act, n, scales.data());
+  const float* act_scales[1] = {scales.data()};
+  float out;
+  DotRow<1>(type, w, acts, act_scales, n, &out);
+  return out;
+}
+
+void QuantizeActImpl(DType type, const float* x, void* dst, int64_t n) {
+  QuantizeActRow(type, x, dst, n);
+}
+
+// Rows [row_begin, row_end) of the job, every token.
+void MatMulRowsImpl(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
+  for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
+    const int64_t nt = std::min(kTileTokens, job.n_tokens - t0);
+    const uint8_t* acts[kTileTokens];
+    const float* scales[kTileTokens];
+    for (int64_t j = 0; j < nt; ++j) {
+      acts[j] = job.act + static_cast<size_t>(t0 + j) * job.act_row_bytes;
+      scales[j] = job.act_scales + static_cast<size_t>(t0 + j) * job.act_scales_stride;
+    }
+    float* y = job.y + t0 * job.y_stride;
+    for (int64_t r = row_begin; r < row_end; ++r) {
+      const uint8_t* w = job.w + static_cast<size_t>(r) * job.w_row_bytes;
+      float out[kTileTokens];
+      switch (nt) {
+        case 1:
+          DotRow<1>(job.type, w, acts, scales, job.n_cols, out);
+          break;
+        case 2:
+          DotRow<2>(job.type, w, acts, scales, job.n_cols, out);
+          break;
+        case 3:
+          DotRow<3>(job.type, w, acts, scales, job.n_cols, out);
+          break;
+        default:
+          DotRow<4>(job.type, w, acts, scales, job.n_cols, out);
+          break;
+      }
+      for (int64_t j = 0; j < nt; ++j) y[j * job.y_stride + r] = out[j];
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace shimmy
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace shimmy {
+
+HWY_EXPORT(VecDotImpl);
+HWY_EXPORT(QuantizeActImpl);
+HWY_EXPORT(MatMulRowsImpl);
+
+size_t WeightMatrix::row_bytes() const {
+  return static_cast<size_t>(RowBytes(type, static_cast<uint64_t>(n_cols)).value_or(0));
+}
+
+bool MatMulSupports(DType weight) { return IsWeightType(weight); }
+
+float VecDot(DType weight, const void* w_row, const void* act_row, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(VecDotImpl)(weight, w_row, act_row, n);
+}
+
+void QuantizeActivationRow(DType act_type, const float* x, void* dst, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(QuantizeActImpl)(act_type, x, dst, n);
+}
+
+void QuantizedActivations::Quantize(DType act_type, const float* x, int64_t n_tokens,
+                                    int64_t n_cols, int64_t x_stride, const ParallelFor& par) {
+  type_ = act_type;
+  n_tokens_ = n_tokens;
+  n_cols_ = n_cols;
+  row_bytes_ = static_cast<size_t>(RowBytes(act_type, static_cast<uint64_t>(n_cols)).value_or(0));
+  assert(row_bytes_ != 0 || n_cols == 0);
+  const size_t need = row_bytes_ * static_cast<size_t>(n_tokens);
+  if (buffer_.size() < need) buffer_.resize(need);
+  scales_stride_ = ActScaleCount(act_type, n_cols);
+  if (scales_.size() < scales_stride_ * n_tokens) scales_.resize(scales_stride_ * n_tokens);
+  const auto rows = [this, act_type, x, x_stride, n_cols](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      std::byte* row = buffer_.data() + static_cast<size_t>(t) * row_bytes_;
+      HWY_DYNAMIC_DISPATCH(QuantizeActImpl)(act_type, x + t * x_stride, row, n_cols);
+      DecodeActScales(act_type, row, n_cols,
+                      scales_.data() + static_cast<size_t>(t) * scales_stride_);
+    }
+  };
+  // Converting a row costs about as much as a few hundred rows of matvec
+  // bookkeeping; only prefill-sized batches are worth spreading out.
+  if (n_tokens >= 8) {
+    par(n_tokens, rows);
+  } else {
+    rows(0, n_tokens);
+  }
+}
+
+void MatMul(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t y_stride,
+            const ParallelFor& par) {
+  assert(x.type() == VecDotType(w.type));
+  assert(x.n_cols() == w.n_cols);
+  const MatMulJob job{w.type,
+                      static_cast<const uint8_t*>(w.data),
+                      w.row_bytes(),
+                      w.n_cols,
+                      reinterpret_cast<const uint8_t*>(x.row(0)),
+                      x.row_bytes(),
+                      x.block_scales(0),
+                      x.block_scales_stride(),
+                      x.n_tokens(),
+                      y,
+                      y_stride};
+  const int64_t n_blocks = (w.n_rows + kRowBlock - 1) / kRowBlock;
+  par(n_blocks, [&job, n_rows = w.n_rows](int64_t begin, int64_t end) {
+    HWY_DYNAMIC_DISPATCH(MatMulRowsImpl)(job, begin * kRowBlock, std::min(end * kRowBlock, n_rows));
+  });
+}
+
+void MatMul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,
+            QuantizedActivations* scratch, const ParallelFor& par) {
+  scratch->Quantize(VecDotType(w.type), x, n_tokens, w.n_cols, w.n_cols, par);
+  MatMul(w, *scratch, y, w.n_rows, par);
+}
+
+}  // namespace shimmy
+#endif  // HWY_ONCE

@@ -1,0 +1,85 @@
+// The key/value cache shared by every sequence of one model instance.
+//
+// Storage is `n_cells` cells; a cell holds one token position's K and V for
+// every layer and belongs to one or more sequences (several when a prompt
+// prefix is shared). Cells are handed out lowest index first and the
+// buffers are reserved, not committed, so memory grows with the tokens
+// actually cached: a model's full training context costs nothing until used.
+//
+// Layout per layer: K as [n_cells][k_dim] floats, V as [n_cells][v_dim].
+// Not thread-safe: owned and driven by one engine thread; kernels may read
+// and write distinct cells concurrently during a forward pass.
+#pragma once
+
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+
+namespace shimmy {
+
+using SeqId = int32_t;
+constexpr int kMaxSequences = 64;
+
+struct KvShape {
+  int n_layer = 0;
+  std::vector<int> k_dim;  // per layer: n_head_kv * head_dim_k
+  std::vector<int> v_dim;  // per layer: n_head_kv * head_dim_v
+};
+
+class KvCache {
+ public:
+  // Reserves address space for `n_cells` cells; fails when it cannot.
+  static Result<std::unique_ptr<KvCache>> Create(const KvShape& shape, int n_cells);
+  ~KvCache();
+  KvCache(const KvCache&) = delete;
+  KvCache& operator=(const KvCache&) = delete;
+
+  int n_cells() const { return n_cells_; }
+  int n_used() const { return n_used_; }
+
+  // Claims one free cell per (seq, pos) pair, in the order given. Fails
+  // (claiming nothing) when there are not enough free cells.
+  Result<std::vector<int>> Place(std::span<const SeqId> seqs, std::span<const int32_t> positions);
+
+  float* K(int layer, int cell) { return k_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * shape_.k_dim[static_cast<size_t>(layer)]; }
+  float* V(int layer, int cell) { return v_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * shape_.v_dim[static_cast<size_t>(layer)]; }
+  const float* K(int layer, int cell) const { return const_cast<KvCache*>(this)->K(layer, cell); }
+  const float* V(int layer, int cell) const { return const_cast<KvCache*>(this)->V(layer, cell); }
+
+  // Cells of `seq` with position <= pos (and > pos - window when window > 0),
+  // in increasing position order, appended to `out` (cleared first).
+  void Visible(SeqId seq, int32_t pos, int window, std::vector<int>& out) const;
+  // Position of a cell (-1 when free).
+  int32_t CellPos(int cell) const { return cells_[static_cast<size_t>(cell)].pos; }
+
+  // Forgets positions >= from of `seq`; cells nobody else holds become free.
+  void RemoveSeq(SeqId seq, int32_t from = 0);
+  // Makes `dst` share `src`'s cells with position < n_pos (prefix reuse).
+  void SharePrefix(SeqId src, SeqId dst, int32_t n_pos);
+  // Number of cached positions of `seq` (its next position).
+  int32_t SeqLength(SeqId seq) const;
+  void Clear();
+
+ private:
+  KvCache(const KvShape& shape, int n_cells) : shape_(shape), n_cells_(n_cells) {}
+
+  struct Cell {
+    int32_t pos = -1;
+    std::bitset<kMaxSequences> seqs;
+  };
+
+  KvShape shape_;
+  int n_cells_ = 0;
+  int n_used_ = 0;
+  std::vector<Cell> cells_;
+  std::vector<float*> k_, v_;
+  void* region_ = nullptr;
+  size_t region_bytes_ = 0;
+};
+
+}  // namespace shimmy

@@ -1,0 +1,164 @@
+#include "model/model.h"
+
+#include <cstdio>
+
+#include "quant/quant.h"
+
+namespace shimmy {
+namespace {
+
+std::string ShapeString(const gguf::TensorInfo& t) {
+  std::string s = "[";
+  for (size_t i = 0; i < t.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t.shape[i]);
+  return s + "]";
+}
+
+// Checks a bound tensor against the shape the forward pass will use it with
+// (ggml order: columns first). -1 matches any size.
+Status ExpectShape(const Weight& w, std::initializer_list<int64_t> shape) {
+  if (!w) return {};
+  const auto& t = *w.info;
+  bool ok = t.shape.size() <= shape.size();
+  size_t i = 0;
+  for (int64_t want : shape) {
+    const int64_t have = w.dim(i++);
+    if (want >= 0 && have != want) ok = false;
+  }
+  if (!ok) return Error("tensor '" + t.name + "' has shape " + ShapeString(t) + ", unexpected");
+  return {};
+}
+
+Status ExpectMatrixType(const Weight& w) {
+  if (!w) return {};
+  if (!MatMulSupports(w.type())) {
+    return Error("tensor '" + w.info->name + "' has type " + std::string(Name(w.type())) +
+                 ", which shimmy cannot multiply yet");
+  }
+  return {};
+}
+
+Status ExpectF32(const Weight& w) {
+  if (!w) return {};
+  if (w.type() != DType::kF32) {
+    return Error("tensor '" + w.info->name + "' should be F32 but is " + std::string(Name(w.type())));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Model>> Model::Load(const std::string& path) {
+  auto file = gguf::GgufFile::Open(path);
+  if (!file) return file.error();
+  return FromFile(std::move(file).value());
+}
+
+Result<std::shared_ptr<const Model>> Model::FromFile(gguf::GgufFile file) {
+  std::shared_ptr<Model> model(new Model(std::move(file)));
+  if (auto st = model->Bind(); !st) return st.error();
+  return std::shared_ptr<const Model>(std::move(model));
+}
+
+Status Model::Bind() {
+  const std::string& path = file_.path();
+  auto fail = [&](const std::string& what) { return Error(path + ": " + what); };
+  const std::string arch_name = file_.architecture();
+  arch_ = FindArch(arch_name);
+  if (arch_ == nullptr) {
+    std::string names;
+    for (auto n : SupportedArchs()) names += (names.empty() ? "" : ", ") + std::string(n);
+    return fail("architecture '" + arch_name + "' is not supported (supported: " + names + ")");
+  }
+  auto hp = ReadHParams(file_);
+  if (!hp) return hp.error();
+  hparams_ = std::move(hp).value();
+  hparams_.rope.style = arch_->rope_style;
+  if (arch_->adjust != nullptr) arch_->adjust(hparams_);
+  HParams& h = hparams_;
+
+  for (const GlobalBinding& b : arch_->globals) {
+    const gguf::TensorInfo* t = file_.FindTensor(b.name);
+    if (t == nullptr && b.need == Need::kRequired) return fail("missing tensor '" + std::string(b.name) + "'");
+    (weights_.*b.member).info = t;
+  }
+  weights_.layers.resize(static_cast<size_t>(h.n_layer));
+  for (int il = 0; il < h.n_layer; ++il) {
+    for (const LayerBinding& b : arch_->layer) {
+      char name[256];
+      std::snprintf(name, sizeof name, b.pattern, il);
+      const gguf::TensorInfo* t = file_.FindTensor(name);
+      if (t == nullptr && b.need == Need::kRequired) return fail("missing tensor '" + std::string(name) + "'");
+      (weights_.layers[static_cast<size_t>(il)].*b.member).info = t;
+    }
+  }
+
+  // Shapes and types the forward pass relies on.
+  const ModelWeights& w = weights_;
+  if (h.n_vocab <= 0) h.n_vocab = static_cast<int>(w.token_embd.dim(1));
+  const int64_t e = h.n_embd;
+  Status st;
+  auto check = [&](Status s) {
+    if (st.ok() && !s.ok()) st = s;
+  };
+  check(ExpectShape(w.token_embd, {e, h.n_vocab}));
+  check(ExpectShape(w.output_norm, {e}));
+  check(ExpectF32(w.output_norm));
+  check(ExpectShape(output(), {e, h.n_vocab}));
+  check(ExpectMatrixType(output()));
+  if (!CanDequantize(w.token_embd.type())) check(Error("token_embd has an unsupported type"));
+  if (w.rope_freqs) check(ExpectShape(w.rope_freqs, {h.rope.n_rot / 2}));
+  check(ExpectF32(w.rope_freqs));
+  for (int il = 0; il < h.n_layer; ++il) {
+    const LayerWeights& l = w.layers[static_cast<size_t>(il)];
+    const int64_t nh = h.n_head[static_cast<size_t>(il)];
+    const int64_t nkv = h.n_head_kv[static_cast<size_t>(il)];
+    const int64_t q_dim = nh * h.head_dim_k, k_dim = nkv * h.head_dim_k, v_dim = nkv * h.head_dim_v;
+    for (const Weight* n : {&l.attn_norm, &l.ffn_norm, &l.post_attn_norm, &l.post_ffn_norm}) {
+      check(ExpectShape(*n, {e}));
+      check(ExpectF32(*n));
+    }
+    check(ExpectShape(l.q_norm, {h.head_dim_k}));
+    check(ExpectShape(l.k_norm, {h.head_dim_k}));
+    check(ExpectF32(l.q_norm));
+    check(ExpectF32(l.k_norm));
+    check(ExpectShape(l.wq, {e, q_dim}));
+    check(ExpectShape(l.wk, {e, k_dim}));
+    check(ExpectShape(l.wv, {e, v_dim}));
+    check(ExpectShape(l.wqkv, {e, q_dim + k_dim + v_dim}));
+    check(ExpectShape(l.wo, {nh * h.head_dim_v, e}));
+    if (l.wqkv) {
+      check(ExpectShape(l.bq, {q_dim + k_dim + v_dim}));
+    } else {
+      check(ExpectShape(l.bq, {q_dim}));
+    }
+    check(ExpectShape(l.bk, {k_dim}));
+    check(ExpectShape(l.bv, {v_dim}));
+    check(ExpectShape(l.bo, {e}));
+    for (const Weight* b : {&l.bq, &l.bk, &l.bv, &l.bo}) check(ExpectF32(*b));
+    for (const Weight* m : {&l.wq, &l.wk, &l.wv, &l.wqkv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down,
+                            &l.ffn_gate_exps, &l.ffn_up_exps, &l.ffn_down_exps, &l.ffn_gate_inp}) {
+      check(ExpectMatrixType(*m));
+    }
+    if (l.ffn_gate_inp) {
+      if (h.n_expert == 0) check(Error("expert tensors but no expert_count"));
+      const int64_t ff = h.n_ff_expert > 0 ? h.n_ff_expert : l.ffn_gate_exps.dim(1);
+      h.n_ff_expert = static_cast<int>(ff);
+      check(ExpectShape(l.ffn_gate_inp, {e, h.n_expert}));
+      check(ExpectShape(l.ffn_gate_exps, {e, ff, h.n_expert}));
+      check(ExpectShape(l.ffn_up_exps, {e, ff, h.n_expert}));
+      check(ExpectShape(l.ffn_down_exps, {ff, e, h.n_expert}));
+    } else {
+      // Dense FFN width from the tensors when metadata lacks it.
+      int& ff = h.n_ff[static_cast<size_t>(il)];
+      const int64_t down_in = l.ffn_down.dim(0);
+      if (ff == 0) ff = static_cast<int>(down_in);
+      check(ExpectShape(l.ffn_down, {ff, e}));
+      check(ExpectShape(l.ffn_gate, {e, ff}));
+      check(ExpectShape(l.ffn_up, {e, l.ffn_gate ? ff : 2 * ff}));
+    }
+  }
+  if (!st.ok()) return st.error().Context(path);
+  return {};
+}
+
+}  // namespace shimmy
