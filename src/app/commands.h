@@ -18,5 +18,8 @@ constexpr int kExitRuntime = 2;
 void RegisterVersion(CLI::App& app, CommandRunner& runner);
 void RegisterInspect(CLI::App& app, CommandRunner& runner);
 void RegisterTokenize(CLI::App& app, CommandRunner& runner);
+void RegisterGenerate(CLI::App& app, CommandRunner& runner);  // generate, logits
+void RegisterBench(CLI::App& app, CommandRunner& runner);
+void RegisterGpuInfo(CLI::App& app, CommandRunner& runner);
 
 }  // namespace shimmy::app

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   shimmy::app::RegisterVersion(app, runner);
   shimmy::app::RegisterInspect(app, runner);
   shimmy::app::RegisterTokenize(app, runner);
+  shimmy::app::RegisterGenerate(app, runner);
+  shimmy::app::RegisterBench(app, runner);
+  shimmy::app::RegisterGpuInfo(app, runner);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "base/utf8.h"
+#include "tokenizer/pre_tokenizer_digits.h"
 #include "tokenizer/pre_tokenizer_table.h"
 
 namespace shimmy {
@@ -76,14 +77,14 @@ class MatchState {
   // pcre2_match's return code; on success ovector()[0..1] is the match.
   // `jit`: the pattern has JIT code, which then runs directly (pcre2_match
   // would re-check what the caller guarantees, a cost on short words).
-  int Match(const pcre2_code* code, bool jit, const uint8_t* subject, size_t length,
-            size_t start, uint32_t options) {
+  int Match(const pcre2_code* code, bool jit, const uint8_t* subject, size_t length, size_t start,
+            uint32_t options) {
     // JIT code does not take PCRE2_ANCHORED at match time.
     const bool direct = jit && (options & PCRE2_ANCHORED) == 0;
     auto run = [&] {
       return direct ? pcre2_jit_match(code, subject, length, start, options, data_, context_)
-                    : pcre2_match(code, subject, length, start, options | PCRE2_NO_UTF_CHECK,
-                                  data_, context_);
+                    : pcre2_match(code, subject, length, start, options | PCRE2_NO_UTF_CHECK, data_,
+                                  context_);
     };
     int rc = run();
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT && stack_ == nullptr) {
@@ -112,19 +113,25 @@ size_t NextCharBoundary(std::string_view s, size_t pos) {
 
 }  // namespace
 
-class PreTokenizer::Regex {
+// One regex of the sequence: PCRE2, or the linear stand-in for a digit
+// grouping pattern that PCRE2 would run in quadratic time.
+class PreTokenizer::Step {
  public:
-  static Result<Regex> Compile(std::string_view pattern) {
+  static Result<Step> Compile(std::string_view pattern) {
+    if (auto grouping = DigitGroupingFor(pattern)) {
+      Step step;
+      step.digits_ = grouping;
+      return step;
+    }
     auto expanded = ExpandWhitespace(pattern);
     if (!expanded) return expanded.error().Context(std::string(pattern));
     int error = 0;
     PCRE2_SIZE offset = 0;
     // DOLLAR_ENDONLY: '$' means the end of the piece, never "before a final
     // newline" (ECMAScript and Rust semantics).
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(expanded->data()),
-                                     expanded->size(),
-                                     PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &error,
-                                     &offset, nullptr);
+    pcre2_code* code =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(expanded->data()), expanded->size(),
+                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &error, &offset, nullptr);
     if (code == nullptr) {
       PCRE2_UCHAR message[256];
       pcre2_get_error_message(error, message, sizeof(message));
@@ -132,10 +139,10 @@ class PreTokenizer::Regex {
                    std::to_string(offset) + ": " + reinterpret_cast<const char*>(message));
     }
     // Without JIT (unsupported CPU) the interpreter gives the same matches.
-    Regex regex;
-    regex.jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
-    regex.code_.reset(code);
-    return regex;
+    Step step;
+    step.jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    step.code_.reset(code);
+    return step;
   }
 
   // Appends the matches of this regex inside `piece` and the gaps between
@@ -143,10 +150,15 @@ class PreTokenizer::Regex {
   // edges, as in the reference.
   void SplitPiece(std::string_view text, TextSpan piece, MatchState& state,
                   std::vector<TextSpan>& out) const {
+    if (digits_) {
+      SplitDigitGroups(*digits_, text, piece, out);
+      return;
+    }
     const std::string_view subject = text.substr(piece.begin, piece.end - piece.begin);
     const auto* bytes = reinterpret_cast<const uint8_t*>(subject.data());
     auto emit = [&](size_t b, size_t e) {
-      out.push_back({static_cast<uint32_t>(piece.begin + b), static_cast<uint32_t>(piece.begin + e)});
+      out.push_back(
+          {static_cast<uint32_t>(piece.begin + b), static_cast<uint32_t>(piece.begin + e)});
     };
     size_t last = 0;  // end of what has been emitted
     size_t pos = 0;   // where the next search starts
@@ -178,16 +190,17 @@ class PreTokenizer::Regex {
  private:
   std::unique_ptr<pcre2_code, CodeDeleter> code_;
   bool jit_ = false;
+  std::optional<DigitGrouping> digits_;
 };
 
 Result<PreTokenizer> PreTokenizer::FromRegexes(std::span<const std::string_view> regexes,
                                                bool ignore_merges) {
-  auto steps = std::make_shared<std::vector<Regex>>();
+  auto steps = std::make_shared<std::vector<Step>>();
   steps->reserve(regexes.size());
   for (std::string_view pattern : regexes) {
-    auto regex = Regex::Compile(pattern);
-    if (!regex) return regex.error();
-    steps->push_back(std::move(regex).value());
+    auto step = Step::Compile(pattern);
+    if (!step) return step.error();
+    steps->push_back(std::move(step).value());
   }
   PreTokenizer pre;
   pre.steps_ = std::move(steps);
@@ -203,7 +216,7 @@ PreTokenizer PreTokenizer::ForName(std::string_view name) {
   // in the table, and splitting on nothing still keeps the text intact.
   if (!pre) {
     PreTokenizer fallback;
-    fallback.steps_ = std::make_shared<std::vector<Regex>>();
+    fallback.steps_ = std::make_shared<std::vector<Step>>();
     fallback.family_ = "none";
     return fallback;
   }

@@ -13,10 +13,12 @@
 // theirs.
 //
 // Regexes are the published ones (tokenizer.json / tiktoken), run by PCRE2
-// in UTF mode with Unicode properties, with two adjustments that keep ids
-// equal to the reference: `\s`/`\S` mean exactly Unicode White_Space, and
-// the case-insensitive contraction group `(?i:'s|...)` is spelled with
-// ASCII classes (`'[sS]`), so 'ſ' (U+017F) or 'K' (U+212A) never match.
+// in UTF mode with Unicode properties, with adjustments that keep ids equal
+// to the reference: `\s`/`\S` mean exactly Unicode White_Space, and the
+// case-insensitive contraction group `(?i:'s|...)` is spelled with ASCII
+// classes (`'[sS]`), so 'ſ' (U+017F) or 'K' (U+212A) never match. Two digit
+// grouping patterns whose lookaheads are quadratic in PCRE2 run as
+// equivalent linear code (pre_tokenizer_digits.h).
 //
 // Immutable after construction; Split is safe from many threads at once
 // (compiled patterns are shared, match state is per call). Copies share
@@ -67,9 +69,9 @@ class PreTokenizer {
   const std::string& family() const { return family_; }
 
  private:
-  class Regex;
+  class Step;
 
-  std::shared_ptr<const std::vector<Regex>> steps_;
+  std::shared_ptr<const std::vector<Step>> steps_;
   bool ignore_merges_ = false;
   std::string family_;
 };

@@ -4,35 +4,36 @@ namespace shimmy {
 namespace {
 
 // Patterns as the model families publish them (tokenizer.json, tiktoken),
-// in PCRE2 syntax. Two systematic changes keep ids equal to the reference
-// implementation: (?i:'s|'t|...) is spelled with ASCII classes, and \s is
-// Unicode White_Space (see pre_tokenizer.h). Non-ASCII literals are written
-// as \x{...} so that no editor or normaliser can change them.
+// in PCRE2 syntax. (?i:'s|'t|...) is spelled with ASCII classes, as the
+// reference does; \s is rewritten to Unicode White_Space when compiled (see
+// pre_tokenizer.h); Rust-only syntax is translated where it occurs (kKimiK2).
+// Non-ASCII literals are written as \x{...} so that no editor or Unicode
+// normaliser can change them.
 
 // GPT-2 (and every tokenizer that copied its ByteLevel pre-tokenizer).
 constexpr std::string_view kGpt2 =
     R"re('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)re";
 
-#define SHIMMY_CONTRACTIONS R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
-
 // Llama 3 (tiktoken cl100k style): digits in groups of up to three.
 constexpr std::string_view kLlama3 =
-    SHIMMY_CONTRACTIONS
-    R"re(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
+    R"re(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*)re"
+    R"re(|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // Qwen2: as Llama 3, but every digit alone.
 constexpr std::string_view kQwen2 =
-    SHIMMY_CONTRACTIONS
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
     R"re(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // Qwen3.5: combining marks stay inside words.
 constexpr std::string_view kQwen35 =
-    SHIMMY_CONTRACTIONS
-    R"re(|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
+    R"re(|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*)re"
+    R"re(|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // Jais 2: Llama 3 with whitespace runs cut into power-of-two blocks.
 constexpr std::string_view kJais2 =
-    SHIMMY_CONTRACTIONS
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
     R"re(|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+)re"
     R"re(|\s{512}(?!\S)|\s{256}(?!\S)|\s{128}(?!\S)|\s{64}(?!\S)|\s{32}(?!\S)|\s{16}(?!\S))re"
     R"re(|\s{8}(?!\S)|\s{4}(?!\S)|\s{1,2}(?!\S)|\s{1})re";
@@ -40,10 +41,10 @@ constexpr std::string_view kJais2 =
 // GPT-4o (o200k): case changes split words, '/' sticks to punctuation.
 constexpr std::string_view kGpt4o =
     R"re([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+)re"
-    SHIMMY_CONTRACTIONS
-    R"re(?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*)re"
-    SHIMMY_CONTRACTIONS
-    R"re(?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?)re"
+    R"re(|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*)re"
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?)re"
+    R"re(|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // Mistral Tekken: GPT-4o's word rule without contractions, single digits.
 constexpr std::string_view kTekken =
@@ -58,10 +59,12 @@ constexpr std::string_view kTekken =
 constexpr std::string_view kKimiK2 =
     R"re(\p{sc=Han}+)re"
     R"re(|[^\r\n\p{L}\p{N}]?(?:(?!\p{sc=Han})[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}])*)re"
-    R"re((?:(?!\p{sc=Han})[\p{Ll}\p{Lm}\p{Lo}\p{M}])+)re" SHIMMY_CONTRACTIONS
-    R"re(?|[^\r\n\p{L}\p{N}]?(?:(?!\p{sc=Han})[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}])+)re"
-    R"re((?:(?!\p{sc=Han})[\p{Ll}\p{Lm}\p{Lo}\p{M}])*)re" SHIMMY_CONTRACTIONS
-    R"re(?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
+    R"re((?:(?!\p{sc=Han})[\p{Ll}\p{Lm}\p{Lo}\p{M}])+)re"
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?)re"
+    R"re(|[^\r\n\p{L}\p{N}]?(?:(?!\p{sc=Han})[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}])+)re"
+    R"re((?:(?!\p{sc=Han})[\p{Ll}\p{Lm}\p{Lo}\p{M}])*)re"
+    R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])?)re"
+    R"re(|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // DeepSeek V3 (and Hunyuan dense): one ASCII punctuation mark may lead a
 // Latin word; marks join letters.
@@ -70,7 +73,8 @@ constexpr std::string_view kDeepseekV3Main =
     R"re(| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re";
 
 // Han, Hiragana and Katakana runs (DeepSeek V3 family).
-constexpr std::string_view kCjkKana = R"re([\x{4E00}-\x{9FA5}\x{3040}-\x{309F}\x{30A0}-\x{30FF}]+)re";
+constexpr std::string_view kCjkKana =
+    R"re([\x{4E00}-\x{9FA5}\x{3040}-\x{309F}\x{30A0}-\x{30FF}]+)re";
 
 // CJK runs as DeepSeek LLM / Coder publish them (Han, U+0800..U+4E00, Hangul).
 constexpr std::string_view kCjkDeepseek =
@@ -79,8 +83,9 @@ constexpr std::string_view kCjkDeepseek =
 // DeepSeek LLM's cased-letter class, as published (a Unicode snapshot of
 // Lu/Ll/Lt, not \p{L&}).
 constexpr std::string_view kDeepseekLlmLetters =
-    R"re(\s?[\x{41}-\x{5A}\x{61}-\x{7A}\x{B5}\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{1BA}\x{1BC}-\x{1BF})re"
-    R"re(\x{1C4}-\x{293}\x{295}-\x{2AF}\x{370}-\x{373}\x{376}\x{377}\x{37B}-\x{37D}\x{37F}\x{386})re"
+    R"re(\s?[\x{41}-\x{5A}\x{61}-\x{7A}\x{B5}\x{C0}-\x{D6}\x{D8}-\x{F6}\x{F8}-\x{1BA})re"
+    R"re(\x{1BC}-\x{1BF}\x{1C4}-\x{293}\x{295}-\x{2AF}\x{370}-\x{373}\x{376}\x{377})re"
+    R"re(\x{37B}-\x{37D}\x{37F}\x{386})re"
     R"re(\x{388}-\x{38A}\x{38C}\x{38E}-\x{3A1}\x{3A3}-\x{3F5}\x{3F7}-\x{481}\x{48A}-\x{52F})re"
     R"re(\x{531}-\x{556}\x{10A0}-\x{10C5}\x{13A0}-\x{13F5}\x{13F8}-\x{13FD}\x{1C90}-\x{1CBA})re"
     R"re(\x{1CBD}-\x{1CBF}\x{1D00}-\x{1D2B}\x{1D6B}-\x{1D77}\x{1D79}-\x{1D9A}\x{1E00}-\x{1F15})re"
@@ -105,8 +110,6 @@ constexpr std::string_view kDeepseekLlmPunct =
 constexpr std::string_view kBloom =
     R"re( ?[^(\s|.,!?\x{2026}\x{3002}\x{FF0C}\x{3001}\x{0964}\x{06D4}\x{060C})]+)re";
 
-#undef SHIMMY_CONTRACTIONS
-
 }  // namespace
 
 const std::vector<PreTokenizerFamily>& PreTokenizerFamilies() {
@@ -114,9 +117,10 @@ const std::vector<PreTokenizerFamily>& PreTokenizerFamilies() {
       // What the reference runs when tokenizer.ggml.pre is missing:
       // punctuation runs first, then GPT-2, then digits in threes.
       {{"default"}, {R"re([\p{P}\$\+<=>\^~\|]+)re", kGpt2, R"re(\p{N}+)re", "[0-9][0-9][0-9]"}},
-      {{"gpt-2", "gpt2", "mpt", "olmo", "jais", "trillion", "granite-docling", "phi-2",
-        "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
-        "modern-bert", "exaone4", "jina-v1-en", "jina-v2-code", "roberta-bpe"},
+      {{"gpt-2",           "gpt2",       "mpt",     "olmo",        "jais",     "trillion",
+        "granite-docling", "phi-2",      "jina-es", "jina-de",     "gigachat", "jina-v2-es",
+        "jina-v2-de",      "a.x-4.0",    "mellum",  "modern-bert", "exaone4",  "jina-v1-en",
+        "jina-v2-code",    "roberta-bpe"},
        {kGpt2}},
       {{"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2",
         "jina-v5-nano"},
@@ -138,7 +142,8 @@ const std::vector<PreTokenizerFamily>& PreTokenizerFamilies() {
        {R"re(\p{N}{1,3})re", kCjkKana, kDeepseekV3Main}},
       {{"spark2_5"},
        {R"re(\p{N}{1,3})re", kCjkKana,
-        R"re([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+)re"
+        R"re([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+)re"
+        R"re(|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+)re"
         R"re(| ?[\p{P}\p{S}]+|[\r\n]|\s+(?!\S)|\s+)re",
         R"re(\p{N})re"}},
       {{"falcon"}, {R"re([\p{P}\$\+<=>\^~\|`]+)re", kGpt2, "[0-9][0-9][0-9]"}},
@@ -164,11 +169,13 @@ const std::vector<PreTokenizerFamily>& PreTokenizerFamilies() {
        {R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+)re"
         R"re(|\p{N}{1}| ?[^\s\p{L}\p{N}\r\n]+|\s*[\r\n]+|\s+(?!\S)|\s+)re"}},
       {{"ufakzeka"},
-       {R"re([^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)re"}},
+       {R"re([^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*)re"
+        R"re(|\s*[\r\n]+|\s+(?!\S)|\s+)re"}},
       {{"laguna"}, {R"re([^\n]+|[\n]+)re", kQwen2}},
       {{"exaone-moe"},
        {R"re((?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD]))re"
-        R"re(|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?)re"
+        R"re(|[^\r\n\p{L}\p{N}]?(?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+)re"
+        R"re(|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]?)re"
         R"re(|\s*[\r\n]|\s+(?!\S)|\s+)re"}},
       {{"minicpm5"},
        {R"re(\p{N}{1,3})re",

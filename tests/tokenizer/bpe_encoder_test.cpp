@@ -97,7 +97,7 @@ std::vector<std::string> NaiveBpe(const std::string& word,
 TEST(BpeEncoder, AgreesWithNaiveBpeOnRandomWords) {
   // Merges over a three-letter alphabet, including chains and overlaps.
   const std::vector<std::pair<std::string, std::string>> merges = {
-      {"a", "b"}, {"b", "a"}, {"c", "c"}, {"ab", "a"}, {"a", "a"},  {"b", "c"},
+      {"a", "b"},  {"b", "a"},  {"c", "c"},  {"ab", "a"},  {"a", "a"}, {"b", "c"},
       {"ba", "b"}, {"cc", "a"}, {"aa", "b"}, {"ab", "ab"}, {"c", "b"}, {"aab", "cc"}};
   std::vector<std::string> extra;
   for (const auto& [l, r] : merges) extra.push_back(l + r);

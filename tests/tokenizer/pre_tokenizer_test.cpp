@@ -33,11 +33,13 @@ TEST(PreTokenizer, NamesResolveToFamilies) {
 // Every family's patterns compile (a failure would silently leave the text
 // unsplit), and its pieces tile any input, without empty pieces.
 TEST(PreTokenizer, EveryFamilyCompilesAndTilesItsInput) {
+  // clang-format off
   const std::vector<std::string> alphabet = {
       "a", "Z", "é", "É", "ß", "1", "٣", "½", " ", "  ", "\t", "\n", "\r\n", "\xC2\xA0",
       "'", "'s", "'LL", ".", ",", "!", "?", "/", "$", "~", "-", "你", "好", "の", "カ", "한",
       "न", "\xE0\xA5\x8D", "🦙", "\xE2\x80\x8D", "\xEF\xB8\x8F", "<sentinel:12>", "IMGIMGABZ",
       "\xFF"};
+  // clang-format on
   std::mt19937 rng(7);
   for (const PreTokenizerFamily& family : PreTokenizerFamilies()) {
     const std::string name(family.names.front());
@@ -72,14 +74,17 @@ TEST(PreTokenizer, Gpt2) {
 TEST(PreTokenizer, WhitespaceIsUnicodeWhiteSpace) {
   // NBSP is White_Space; U+180E (a format character now) is not, although
   // PCRE2's own \s would take it.
-  EXPECT_EQ(SplitWith("gpt-2", "a\xC2\xA0" "b"), (Words{"a", "\xC2\xA0", "b"}));
+  EXPECT_EQ(SplitWith("gpt-2",
+                      "a\xC2\xA0"
+                      "b"),
+            (Words{"a", "\xC2\xA0", "b"}));
   EXPECT_EQ(SplitWith("gpt-2", "a\xE1\xA0\x8E b"), (Words{"a", "\xE1\xA0\x8E", " b"}));
 }
 
 TEST(PreTokenizer, Llama3) {
-  EXPECT_EQ(SplitWith("llama-bpe", "Hello  world\n\n  x 1234567 don'T"),
-            (Words{"Hello", " ", " world", "\n\n", " ", " x", " ", "123", "456", "7", " don",
-                   "'T"}));
+  EXPECT_EQ(
+      SplitWith("llama-bpe", "Hello  world\n\n  x 1234567 don'T"),
+      (Words{"Hello", " ", " world", "\n\n", " ", " x", " ", "123", "456", "7", " don", "'T"}));
 }
 
 TEST(PreTokenizer, Qwen2SplitsEveryDigit) {
@@ -89,8 +94,7 @@ TEST(PreTokenizer, Qwen2SplitsEveryDigit) {
 TEST(PreTokenizer, Qwen35KeepsCombiningMarksInWords) {
   // न म स ् त े: the virama and the vowel sign are marks (Mn), not letters.
   const std::string namaste = "\u0928\u092E\u0938\u094D\u0924\u0947";
-  EXPECT_EQ(SplitWith("qwen2", namaste),
-            (Words{"\u0928\u092E\u0938", "\u094D\u0924", "\u0947"}));
+  EXPECT_EQ(SplitWith("qwen2", namaste), (Words{"\u0928\u092E\u0938", "\u094D\u0924", "\u0947"}));
   EXPECT_EQ(SplitWith("qwen35", " " + namaste), (Words{" " + namaste}));
 }
 
@@ -115,8 +119,7 @@ TEST(PreTokenizer, DeepseekV3) {
 TEST(PreTokenizer, Gpt4oSplitsOnCase) {
   EXPECT_EQ(SplitWith("gpt-4o", "HelloWorld's \u00C9COLE \u00E9cole DON'T"),
             (Words{"Hello", "World's", " \u00C9COLE", " \u00E9cole", " DON'T"}));
-  EXPECT_EQ(SplitWith("gpt-4o", " ..//\n\nx 12345"),
-            (Words{" ..//\n\n", "x", " ", "123", "45"}));
+  EXPECT_EQ(SplitWith("gpt-4o", " ..//\n\nx 12345"), (Words{" ..//\n\n", "x", " ", "123", "45"}));
   // Han is Lo, which joins either side of a word.
   EXPECT_EQ(SplitWith("gpt-4o", "\u4F60\u597Dworld \u4E2D\u6587abc"),
             (Words{"\u4F60\u597Dworld", " \u4E2D\u6587abc"}));
@@ -128,8 +131,7 @@ TEST(PreTokenizer, KimiK2KeepsHanApart) {
 }
 
 TEST(PreTokenizer, Tekken) {
-  EXPECT_EQ(SplitWith("tekken", "HelloWorld 123"),
-            (Words{"Hello", "World", " ", "1", "2", "3"}));
+  EXPECT_EQ(SplitWith("tekken", "HelloWorld 123"), (Words{"Hello", "World", " ", "1", "2", "3"}));
 }
 
 TEST(PreTokenizer, FalconAndDefaultSplitDigitsInThrees) {
@@ -149,6 +151,32 @@ TEST(PreTokenizer, SuperBpeZeroWidthSplits) {
   EXPECT_EQ(SplitWith("superbpe", "1234567 89"), (Words{"1", "234", "567", " ", "89"}));
 }
 
+// The linear stand-ins for the two digit-grouping patterns give what PCRE2
+// gives for the same regex (wrapped in (?:...) so that it runs as a regex).
+TEST(PreTokenizer, DigitGroupingMatchesTheRegex) {
+  const std::vector<std::pair<std::string_view, std::string_view>> pairs = {
+      {R"((?=(\d{3})+(?!\d)))", R"((?:(?=(\d{3})+(?!\d))))"},
+      {R"(\d{1,3}(?=(?:\d{3})*\b))", R"((?:\d{1,3}(?=(?:\d{3})*\b)))"}};
+  const std::vector<std::string> alphabet = {"1", "2", "0", "\u0663", "\u00BD", "a",
+                                             "_", " ", ".", "\u4F60", "\n"};
+  std::mt19937 rng(3);
+  for (const auto& [fast, slow] : pairs) {
+    auto a = PreTokenizer::FromRegexes(std::vector<std::string_view>{fast});
+    auto b = PreTokenizer::FromRegexes(std::vector<std::string_view>{slow});
+    ASSERT_TRUE(a.ok() && b.ok());
+    for (int round = 0; round < 3000; ++round) {
+      std::string text;
+      const int n = static_cast<int>(rng() % 16);
+      for (int i = 0; i < n; ++i) text += alphabet[rng() % (i % 3 == 0 ? alphabet.size() : 4)];
+      ASSERT_EQ(a->SplitToStrings(text), b->SplitToStrings(text)) << fast << " on '" << text << "'";
+    }
+  }
+  // And they stay fast on a long number.
+  const std::string digits(1 << 20, '7');
+  EXPECT_EQ(SplitWith("superbpe", digits).size(), ((1u << 20) + 2) / 3);
+  EXPECT_EQ(SplitWith("tiny_aya", digits + " x").size(), ((1u << 20) + 2) / 3 + 1);
+}
+
 TEST(PreTokenizer, EmptyMatchesAdvanceLikeRegexIterator) {
   const std::vector<std::string_view> patterns = {"x*"};
   auto pre = PreTokenizer::FromRegexes(patterns);
@@ -164,7 +192,10 @@ TEST(PreTokenizer, BadPatternIsAnError) {
 }
 
 TEST(PreTokenizer, InvalidUtf8BecomesReplacementCharacters) {
-  EXPECT_EQ(SplitWith("gpt-2", "a\xFF" "b"), (Words{"a", "\xEF\xBF\xBD", "b"}));
+  EXPECT_EQ(SplitWith("gpt-2",
+                      "a\xFF"
+                      "b"),
+            (Words{"a", "\xEF\xBF\xBD", "b"}));
   std::string storage;
   EXPECT_EQ(SanitizeUtf8("ok \xC3\xA9", storage), "ok \xC3\xA9");
   // Truncated sequences: one U+FFFD per byte.

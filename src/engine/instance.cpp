@@ -1,0 +1,41 @@
+#include "engine/instance.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace shimmy {
+
+Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Instance> inst(new Instance());
+  auto model = Model::Load(options.path);
+  if (!model) return model.error();
+  inst->model_ = std::move(model).value();
+  const HParams& hp = inst->model_->hparams();
+
+  // A model without a vocabulary still runs from token ids.
+  if (inst->model_->file().Find("tokenizer.ggml.model") != nullptr) {
+    auto tok = Tokenizer::FromGguf(inst->model_->file());
+    if (!tok) return tok.error();
+    inst->tokenizer_ = std::move(tok).value();
+  }
+
+  inst->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : hp.n_ctx_train;
+  if (inst->n_ctx_ <= 0) inst->n_ctx_ = 2048;
+  KvShape shape;
+  shape.n_layer = hp.n_layer;
+  for (int l = 0; l < hp.n_layer; ++l) {
+    shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
+    shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
+  }
+  const int n_seq = std::clamp(options.n_seq, 1, kMaxSequences);
+  auto kv = KvCache::Create(shape, inst->n_ctx_ * n_seq);
+  if (!kv) return kv.error().Context(options.path);
+  inst->kv_ = std::move(kv).value();
+  inst->pool_ = std::make_unique<ThreadPool>(options.n_threads);
+  inst->forward_ = std::make_unique<Forward>(inst->model_, inst->kv_.get(), inst->pool_.get());
+  inst->load_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return inst;
+}
+
+}  // namespace shimmy

@@ -1,0 +1,58 @@
+// One runnable model: the weights, a KV cache sized for its context, a
+// thread pool and the forward pass, created together from a GGUF path.
+//
+//   auto inst = Instance::Create({.path = "model.gguf", .n_ctx = 4096});
+//   inst->forward().Run(batch, &logits);
+//
+// n_ctx defaults to the model's training context; the cache is reserved,
+// not committed, so a long context costs memory only as it fills.
+// Not thread-safe: one engine thread uses an Instance.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "engine/forward.h"
+#include "kv/kv_cache.h"
+#include "model/model.h"
+#include "threading/thread_pool.h"
+#include "tokenizer/tokenizer.h"
+
+namespace shimmy {
+
+struct InstanceOptions {
+  std::string path;
+  int n_ctx = 0;      // 0: the model's context_length
+  int n_threads = 0;  // 0: physical cores
+  int n_seq = 1;      // sequences sharing the cache (each may use n_ctx)
+};
+
+class Instance {
+ public:
+  static Result<std::unique_ptr<Instance>> Create(const InstanceOptions& options);
+
+  const Model& model() const { return *model_; }
+  std::shared_ptr<const Model> shared_model() const { return model_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  bool has_tokenizer() const { return tokenizer_.has_value(); }
+  KvCache& kv() { return *kv_; }
+  ThreadPool& pool() { return *pool_; }
+  Forward& forward() { return *forward_; }
+  int n_ctx() const { return n_ctx_; }
+  double load_ms() const { return load_ms_; }
+
+ private:
+  Instance() = default;
+
+  std::shared_ptr<const Model> model_;
+  std::optional<Tokenizer> tokenizer_;
+  std::unique_ptr<KvCache> kv_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<Forward> forward_;
+  int n_ctx_ = 0;
+  double load_ms_ = 0;
+};
+
+}  // namespace shimmy
