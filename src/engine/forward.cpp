@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/ops.h"
+#include "kernels/ops.h"
 #include "quant/quant.h"
 
 namespace shimmy {
@@ -57,7 +58,7 @@ void Forward::Project(const Weight& w, const Weight& bias, int n_tokens, float* 
   MatMul(m, xq, out, out_stride, par_);
   if (bias) {
     const float* b = bias.f32();
-    for (int t = 0; t < n_tokens; ++t) ops::Add(out + t * out_stride, b, static_cast<int>(m.n_rows));
+    for (int t = 0; t < n_tokens; ++t) Add(out + t * out_stride, b, static_cast<int>(m.n_rows), out + t * out_stride);
   }
 }
 
@@ -100,7 +101,7 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
   for (int il = 0; il < hp.n_layer; ++il) {
     const LayerWeights& l = w.layers[static_cast<size_t>(il)];
     for (int t = 0; t < n; ++t) {
-      ops::RmsNorm(x_.data() + t * E, l.attn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
+      RmsNorm(x_.data() + t * E, l.attn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
     }
     Attention(il, chunk, cells);
     // attn_ -> output projection -> tmp_
@@ -108,13 +109,13 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
     Project(l.wo, l.bo, n, tmp_.data(), E, aq_);
     if (l.post_attn_norm) {
       for (int t = 0; t < n; ++t) {
-        ops::RmsNorm(tmp_.data() + t * E, l.post_attn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
+        RmsNorm(tmp_.data() + t * E, l.post_attn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
       }
     }
-    for (int t = 0; t < n; ++t) ops::Add(x_.data() + t * E, tmp_.data() + t * E, E);
+    for (int t = 0; t < n; ++t) Add(x_.data() + t * E, tmp_.data() + t * E, E, x_.data() + t * E);
 
     for (int t = 0; t < n; ++t) {
-      ops::RmsNorm(x_.data() + t * E, l.ffn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
+      RmsNorm(x_.data() + t * E, l.ffn_norm.f32(), E, hp.norm_eps, h_.data() + t * E);
     }
     if (l.ffn_gate_inp) {
       MoeFeedForward(il, n);
@@ -123,10 +124,10 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
     }
     if (l.post_ffn_norm) {
       for (int t = 0; t < n; ++t) {
-        ops::RmsNorm(tmp_.data() + t * E, l.post_ffn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
+        RmsNorm(tmp_.data() + t * E, l.post_ffn_norm.f32(), E, hp.norm_eps, tmp_.data() + t * E);
       }
     }
-    for (int t = 0; t < n; ++t) ops::Add(x_.data() + t * E, tmp_.data() + t * E, E);
+    for (int t = 0; t < n; ++t) Add(x_.data() + t * E, tmp_.data() + t * E, E, x_.data() + t * E);
   }
 
   // Final norm for the rows anyone asked for.
@@ -138,12 +139,12 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
     const size_t at = hidden->size();
     hidden->resize(at + nt * E);
     for (int t = 0; t < n; ++t) {
-      ops::RmsNorm(x_.data() + t * E, w.output_norm.f32(), E, hp.norm_eps, hidden->data() + at + t * E);
+      RmsNorm(x_.data() + t * E, w.output_norm.f32(), E, hp.norm_eps, hidden->data() + at + t * E);
     }
   }
   if (logits != nullptr && !wanted.empty()) {
     for (size_t i = 0; i < wanted.size(); ++i) {
-      ops::RmsNorm(x_.data() + wanted[i] * E, w.output_norm.f32(), E, hp.norm_eps, h_.data() + i * E);
+      RmsNorm(x_.data() + wanted[i] * E, w.output_norm.f32(), E, hp.norm_eps, h_.data() + i * E);
     }
     const Weight& out = model_->output();
     const size_t at = logits->size();
@@ -194,8 +195,8 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
     float* q = q_.data() + static_cast<size_t>(t) * q_dim;
     float* k = k_.data() + static_cast<size_t>(t) * k_dim;
     if (l.q_norm) {
-      for (int h = 0; h < n_head; ++h) ops::RmsNorm(q + h * dk, l.q_norm.f32(), dk, hp.norm_eps, q + h * dk);
-      for (int h = 0; h < n_kv; ++h) ops::RmsNorm(k + h * dk, l.k_norm.f32(), dk, hp.norm_eps, k + h * dk);
+      for (int h = 0; h < n_head; ++h) RmsNorm(q + h * dk, l.q_norm.f32(), dk, hp.norm_eps, q + h * dk);
+      for (int h = 0; h < n_kv; ++h) RmsNorm(k + h * dk, l.k_norm.f32(), dk, hp.norm_eps, k + h * dk);
     }
     rope.Angles(chunk[static_cast<size_t>(t)].pos, rope_cos_.data(), rope_sin_.data());
     for (int h = 0; h < n_head; ++h) rope.Apply(q + h * dk, rope_cos_.data(), rope_sin_.data());
@@ -233,17 +234,12 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
           scores.resize(static_cast<size_t>(m));
           const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h * dk;
           for (int j = 0; j < m; ++j) {
-            const float* k = kv_->K(il, vis[first + j]) + kvh * dk;
-            float dot = 0.0f;
-            for (int d = 0; d < dk; ++d) dot += q[d] * k[d];
-            scores[static_cast<size_t>(j)] = dot * scale;
+            scores[static_cast<size_t>(j)] = Dot(q, kv_->K(il, vis[first + j]) + kvh * dk, dk) * scale;
           }
           if (hp.attn_softcap > 0.0f) ops::SoftCap(scores.data(), m, hp.attn_softcap);
-          ops::Softmax(scores.data(), m);
+          Softmax(scores.data(), m);
           for (int j = 0; j < m; ++j) {
-            const float p = scores[static_cast<size_t>(j)];
-            const float* v = kv_->V(il, vis[first + j]) + kvh * dv;
-            for (int d = 0; d < dv; ++d) out[d] += p * v[d];
+            AddScaled(out, kv_->V(il, vis[first + j]) + kvh * dv, scores[static_cast<size_t>(j)], dv);
           }
         }
       },
@@ -275,7 +271,11 @@ void Forward::FeedForward(int il, int n) {
   for (int t = 0; t < n; ++t) {
     float* g = gate_.data() + static_cast<size_t>(t) * ff;
     const float* u = up_.data() + static_cast<size_t>(t) * ff;
-    gelu ? ops::GeluTanhMul(g, u, ff) : ops::SiluMul(g, u, ff);
+    if (gelu) {
+      ops::GeluTanhMul(g, u, ff);
+    } else {
+      SiluMul(g, u, ff, g);
+    }
   }
   aq_.Quantize(VecDotType(l.ffn_down.type()), gate_.data(), n, ff, ff, par_);
   Project(l.ffn_down, Weight{}, n, tmp_.data(), E, aq_);
@@ -296,7 +296,7 @@ void Forward::MoeFeedForward(int il, int n) {
   std::vector<int> order(static_cast<size_t>(n_exp));
   for (int t = 0; t < n; ++t) {
     float* p = router_.data() + static_cast<size_t>(t) * n_exp;
-    ops::Softmax(p, n_exp);
+    Softmax(p, n_exp);
     for (int e = 0; e < n_exp; ++e) order[static_cast<size_t>(e)] = e;
     std::partial_sort(order.begin(), order.begin() + k, order.end(),
                       [p](int a, int b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
@@ -331,7 +331,8 @@ void Forward::MoeFeedForward(int il, int n) {
     MatMul(wg, in.data(), m, gate_.data(), &xq_, par_);
     MatMul(wu, in.data(), m, up_.data(), &xq_, par_);
     for (int i = 0; i < m; ++i) {
-      ops::SiluMul(gate_.data() + static_cast<size_t>(i) * ff, up_.data() + static_cast<size_t>(i) * ff, ff);
+      float* g = gate_.data() + static_cast<size_t>(i) * ff;
+      SiluMul(g, up_.data() + static_cast<size_t>(i) * ff, ff, g);
     }
     out.resize(static_cast<size_t>(m) * E);
     MatMul(wd, gate_.data(), m, out.data(), &aq_, par_);

@@ -126,6 +126,28 @@ void ScaleImpl(float* x, int64_t n, float scale) {
   ForEachVector(x, n, 0.0f, x, [&](VFull v, size_t) HWY_ATTR { return hn::Mul(v, s); });
 }
 
+float DotImpl(const float* a, const float* b, int64_t n) {
+  const DFull d;
+  const size_t lanes = hn::Lanes(d);
+  const size_t size = static_cast<size_t>(n);
+  VFull sum0 = hn::Zero(d), sum1 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 2 * lanes <= size; i += 2 * lanes) {
+    sum0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), sum0);
+    sum1 = hn::MulAdd(hn::LoadU(d, a + i + lanes), hn::LoadU(d, b + i + lanes), sum1);
+  }
+  for (; i + lanes <= size; i += lanes) sum0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), sum0);
+  float total = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0, sum1)));
+  for (; i < size; ++i) total += a[i] * b[i];
+  return total;
+}
+
+void AddScaledImpl(float* y, const float* x, float a, int64_t n) {
+  const DFull d;
+  const VFull va = hn::Set(d, a);
+  ForEachVector2(y, x, n, y, [&](VFull vy, VFull vx) HWY_ATTR { return hn::MulAdd(va, vx, vy); });
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace shimmy
 HWY_AFTER_NAMESPACE();
@@ -138,6 +160,8 @@ HWY_EXPORT(SoftmaxImpl);
 HWY_EXPORT(SiluMulImpl);
 HWY_EXPORT(AddImpl);
 HWY_EXPORT(ScaleImpl);
+HWY_EXPORT(DotImpl);
+HWY_EXPORT(AddScaledImpl);
 
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
   HWY_DYNAMIC_DISPATCH(RmsNormImpl)(x, weight, n, eps, out);
@@ -150,6 +174,10 @@ void Add(const float* a, const float* b, int64_t n, float* out) {
   HWY_DYNAMIC_DISPATCH(AddImpl)(a, b, n, out);
 }
 void Scale(float* x, int64_t n, float scale) { HWY_DYNAMIC_DISPATCH(ScaleImpl)(x, n, scale); }
+float Dot(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(DotImpl)(a, b, n); }
+void AddScaled(float* y, const float* x, float a, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(AddScaledImpl)(y, x, a, n);
+}
 
 }  // namespace shimmy
 #endif  // HWY_ONCE

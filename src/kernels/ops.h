@@ -26,4 +26,10 @@ void Add(const float* a, const float* b, int64_t n, float* out);
 // x *= scale, in place.
 void Scale(float* x, int64_t n, float scale);
 
+// sum(a[i] * b[i]) in float (attention scores: query . key).
+float Dot(const float* a, const float* b, int64_t n);
+
+// y += a * x (attention: accumulating probability-weighted values).
+void AddScaled(float* y, const float* x, float a, int64_t n);
+
 }  // namespace shimmy

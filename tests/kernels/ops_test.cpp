@@ -91,6 +91,27 @@ TEST_P(OpsTest, AddAndScale) {
   }
 }
 
+TEST_P(OpsTest, DotAndAddScaled) {
+  for (int64_t n : kLengths) {
+    const auto a = Unaligned(RandomNormal(n, 8));
+    const auto b = Unaligned(RandomNormal(n, 9));
+    const float got = Dot(a.data() + 1, b.data() + 1, n);
+    const float want = ref::Dot(a.data() + 1, b.data() + 1, n);
+    // Summation order differs: bound by the sum of |products|.
+    double mag = 0;
+    for (int64_t i = 0; i < n; ++i) mag += std::fabs(a[i + 1] * b[i + 1]);
+    EXPECT_NEAR(got, want, 1e-6 * mag + 1e-6) << "Dot n=" << n;
+    std::vector<float> y = Unaligned(RandomNormal(n, 10)), y_ref(y.begin() + 1, y.end());
+    AddScaled(y.data() + 1, a.data() + 1, 0.375f, n);
+    ref::AddScaled(y_ref.data(), a.data() + 1, 0.375f, n);
+    for (int64_t i = 0; i < n; ++i) {
+      // FMA rounds once, the reference twice: bound by the operands' size.
+      const float bound = 1e-6f * (std::fabs(y_ref[i]) + std::fabs(0.375f * a[i + 1])) + 1e-30f;
+      ASSERT_NEAR(y[i + 1], y_ref[i], bound) << "AddScaled n=" << n << " i=" << i;
+    }
+  }
+}
+
 SHIMMY_INSTANTIATE_PER_TARGET(OpsTest);
 
 }  // namespace
