@@ -190,9 +190,16 @@ Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
       v.bos = 1, v.eos = 2, v.unk = 0;
       v.add_bos = true, v.add_space_prefix = true;
       break;
-    case VocabKind::kBpe:
+    case VocabKind::kBpe: {
       v.bos = 11, v.eos = 11;
+      // Families whose GGUF files rely on BOS being added by default.
+      static const char* const kBosFamilies[] = {"llama3", "llama-bpe", "llama-v3", "tekken",
+                                                 "chameleon", "falcon3"};
+      for (const char* family : kBosFamilies) v.add_bos |= v.pre == family;
+      static const char* const kSepFamilies[] = {"jina-v1-en", "jina-v2-code", "roberta-bpe"};
+      for (const char* family : kSepFamilies) v.add_sep |= v.pre == family;
       break;
+    }
     case VocabKind::kWordPiece:
       v.bos = 101, v.eos = kNoToken, v.unk = 100, v.sep = 102, v.pad = 0, v.cls = 101,
       v.mask = 103;

@@ -198,3 +198,29 @@ TEST(BpeEncoder, ConcurrentEncodesAgree) {
 
 }  // namespace
 }  // namespace shimmy
+
+namespace shimmy {
+namespace {
+
+TEST(BpeDefaults, Llama3AddsBosWhenTheFileDoesNotSay) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto file = gguf::GgufFile::Open(
+      (testing::FixturesDir() / "tokenizer" / "ggml-vocab-llama-bpe.gguf").string());
+  ASSERT_TRUE(file.ok());
+  ASSERT_FALSE(file->GetBool("tokenizer.ggml.add_bos_token").has_value());
+  auto tok = Tokenizer::FromGguf(*file);
+  ASSERT_TRUE(tok.ok());
+  const auto ids = tok->Encode("Hello", {.add_special = true});
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(ids.front(), 128000);  // <|begin_of_text|>
+  // gpt-2 does not add one.
+  auto gpt2 = gguf::GgufFile::Open(
+      (testing::FixturesDir() / "tokenizer" / "ggml-vocab-gpt-2.gguf").string());
+  ASSERT_TRUE(gpt2.ok());
+  auto tok2 = Tokenizer::FromGguf(*gpt2);
+  ASSERT_TRUE(tok2.ok());
+  EXPECT_NE(tok2->Encode("Hello", {.add_special = true}).front(), 50256);
+}
+
+}  // namespace
+}  // namespace shimmy
