@@ -1,10 +1,207 @@
+// shimmy bench MODEL: prefill and decode throughput of one model, measured
+// the way llama-bench measures pp/tg so the two can be compared
+// (bench/compare runs them side by side).
+//
+// Per rep: the KV cache is cleared, the prompt (prompt-len fixed
+// pseudo-random ids) is evaluated in one Forward::Run with logits for the
+// last position only, then gen-len single-token Runs continue the sequence,
+// each feeding back the argmax of the previous logits. Each phase is timed
+// with steady_clock. One short untimed warm-up run comes first (unless
+// --no-warmup) so page faults on the mapped weights and first-use scratch
+// allocation are not measured. --prompt-len 0 times decode from an empty
+// context, which is what llama-bench's tg test does.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <vector>
+
 #include "app/commands.h"
+#include "engine/instance.h"
 
 namespace shimmy::app {
+namespace {
+
+struct BenchOptions {
+  std::string model;
+  int prompt_len = 512;
+  int gen_len = 128;
+  int reps = 3;
+  int threads = 0;
+  bool json = false;
+  bool no_warmup = false;
+};
+
+struct RepTimes {
+  double prefill_ms = 0;
+  double decode_ms = 0;
+};
+
+// Median, min and max tokens/second over the reps.
+struct Rate {
+  double median = 0, min = 0, max = 0;
+};
+
+int Fail(const std::string& message, int code = kExitRuntime) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return code;
+}
+
+Rate RateOf(std::vector<double> tok_s) {
+  std::sort(tok_s.begin(), tok_s.end());
+  const size_t n = tok_s.size();
+  const double median = n % 2 ? tok_s[n / 2] : (tok_s[n / 2 - 1] + tok_s[n / 2]) / 2;
+  return {median, tok_s.front(), tok_s.back()};
+}
+
+TokenId Argmax(const std::vector<float>& logits) {
+  return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+double MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// One rep from an empty cache: `prompt` in one Run, then `n_gen` decode
+// steps. Times each phase.
+Result<RepTimes> RunOnce(Instance& inst, const std::vector<TokenId>& prompt, int n_gen) {
+  inst.kv().Clear();
+  RepTimes t;
+  std::vector<float> logits;
+  std::vector<BatchToken> batch;
+  for (size_t i = 0; i < prompt.size(); ++i) {
+    batch.push_back({prompt[i], static_cast<int32_t>(i), 0, i + 1 == prompt.size()});
+  }
+  auto start = std::chrono::steady_clock::now();
+  if (!batch.empty()) {
+    if (auto st = inst.forward().Run(batch, &logits); !st) return st.error().Context("prefill");
+  }
+  t.prefill_ms = MsSince(start);
+
+  // Without a prompt, decode starts from a fixed token at position 0.
+  TokenId next = logits.empty() ? 1 % inst.model().hparams().n_vocab : Argmax(logits);
+  int32_t pos = static_cast<int32_t>(prompt.size());
+  start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n_gen; ++i) {
+    const BatchToken tok{next, pos++, 0, true};
+    if (auto st = inst.forward().Run({&tok, 1}, &logits); !st) return st.error().Context("decode");
+    next = Argmax(logits);
+  }
+  t.decode_ms = MsSince(start);
+  return t;
+}
+
+nlohmann::json RateJson(const std::optional<Rate>& r, double Rate::*field) {
+  return r ? nlohmann::json((*r).*field) : nlohmann::json();
+}
+
+void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes>& reps,
+               const std::optional<Rate>& pp, const std::optional<Rate>& tg) {
+  nlohmann::json prefill_ms = nlohmann::json::array(), decode_ms = nlohmann::json::array();
+  for (const RepTimes& t : reps) {
+    prefill_ms.push_back(t.prefill_ms);
+    decode_ms.push_back(t.decode_ms);
+  }
+  const nlohmann::json j = {
+      {"model", o.model},
+      {"architecture", inst.model().hparams().arch},
+      {"threads", inst.pool().n_threads()},
+      {"load_ms", inst.load_ms()},
+      {"prompt_len", o.prompt_len},
+      {"gen_len", o.gen_len},
+      {"reps", o.reps},
+      {"warmup", !o.no_warmup},
+      {"prefill_tok_s", RateJson(pp, &Rate::median)},
+      {"prefill_tok_s_min", RateJson(pp, &Rate::min)},
+      {"prefill_tok_s_max", RateJson(pp, &Rate::max)},
+      {"decode_tok_s", RateJson(tg, &Rate::median)},
+      {"decode_tok_s_min", RateJson(tg, &Rate::min)},
+      {"decode_tok_s_max", RateJson(tg, &Rate::max)},
+      {"prefill_ms", prefill_ms},
+      {"decode_ms", decode_ms},
+  };
+  std::puts(j.dump().c_str());
+}
+
+void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>& pp,
+               const std::optional<Rate>& tg) {
+  fmt::print("model:   {} ({}, loaded in {:.0f} ms)\n", o.model, inst.model().hparams().arch,
+             inst.load_ms());
+  fmt::print("threads: {}, {} rep{}{}\n", inst.pool().n_threads(), o.reps, o.reps == 1 ? "" : "s",
+             o.no_warmup ? "" : " after 1 warm-up run");
+  fmt::print("{:<8} {:>12} {:>10} {:>10}\n", "test", "tok/s", "min", "max");
+  const auto row = [](const std::string& test, const Rate& r) {
+    fmt::print("{:<8} {:>12.2f} {:>10.2f} {:>10.2f}\n", test, r.median, r.min, r.max);
+  };
+  if (pp) row(fmt::format("pp{}", o.prompt_len), *pp);
+  if (tg) row(fmt::format("tg{}", o.gen_len), *tg);
+}
+
+int RunBench(const BenchOptions& o) {
+  if (o.prompt_len + o.gen_len <= 0)
+    return Fail("nothing to measure: --prompt-len and --gen-len are 0", kExitUsage);
+  if (!std::filesystem::exists(o.model)) return Fail(o.model + ": no such file");
+  auto created = Instance::Create(
+      {.path = o.model, .n_ctx = o.prompt_len + o.gen_len, .n_threads = o.threads});
+  if (!created) return Fail(created.error().message());
+  Instance& inst = **created;
+
+  // Fixed pseudo-random ids: the same prompt every run and every build.
+  std::mt19937 rng(1234);
+  std::uniform_int_distribution<TokenId> any_token(0, inst.model().hparams().n_vocab - 1);
+  std::vector<TokenId> prompt(static_cast<size_t>(o.prompt_len));
+  for (TokenId& id : prompt) id = any_token(rng);
+
+  if (!o.no_warmup) {
+    const std::vector<TokenId> head(prompt.begin(), prompt.begin() + std::min(o.prompt_len, 32));
+    if (auto w = RunOnce(inst, head, std::min(o.gen_len, 4)); !w)
+      return Fail(w.error().Context(o.model).message());
+  }
+  std::vector<RepTimes> reps;
+  std::vector<double> pp_tok_s, tg_tok_s;
+  for (int r = 0; r < o.reps; ++r) {
+    auto t = RunOnce(inst, prompt, o.gen_len);
+    if (!t) return Fail(t.error().Context(o.model).message());
+    reps.push_back(*t);
+    if (o.prompt_len > 0) pp_tok_s.push_back(o.prompt_len * 1000.0 / std::max(t->prefill_ms, 1e-6));
+    if (o.gen_len > 0) tg_tok_s.push_back(o.gen_len * 1000.0 / std::max(t->decode_ms, 1e-6));
+  }
+  std::optional<Rate> pp, tg;
+  if (!pp_tok_s.empty()) pp = RateOf(pp_tok_s);
+  if (!tg_tok_s.empty()) tg = RateOf(tg_tok_s);
+  if (o.json) {
+    PrintJson(o, inst, reps, pp, tg);
+  } else {
+    PrintText(o, inst, pp, tg);
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 void RegisterBench(CLI::App& app, CommandRunner& runner) {
-  (void)app;
-  (void)runner;
+  auto o = std::make_shared<BenchOptions>();
+  auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (tokens/second)");
+  cmd->add_option("model", o->model, "GGUF model file")->required();
+  cmd->add_option("-p,--prompt-len", o->prompt_len, "Prompt tokens per prefill (0: decode only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("-n,--gen-len", o->gen_len, "Tokens decoded one at a time after the prompt")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("-r,--reps", o->reps, "Measured repetitions (median reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
+  cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
+  cmd->add_flag("--json", o->json, "Print one JSON object");
+  cmd->callback([o, &runner] { runner = [o] { return RunBench(*o); }; });
 }
 
 }  // namespace shimmy::app

@@ -21,5 +21,6 @@ void RegisterTokenize(CLI::App& app, CommandRunner& runner);
 void RegisterGenerate(CLI::App& app, CommandRunner& runner);  // generate, logits
 void RegisterBench(CLI::App& app, CommandRunner& runner);
 void RegisterGpuInfo(CLI::App& app, CommandRunner& runner);
+void RegisterDiscovery(CLI::App& app, CommandRunner& runner);  // list, discover
 
 }  // namespace shimmy::app

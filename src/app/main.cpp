@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   shimmy::app::RegisterGenerate(app, runner);
   shimmy::app::RegisterBench(app, runner);
   shimmy::app::RegisterGpuInfo(app, runner);
+  shimmy::app::RegisterDiscovery(app, runner);
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,8 @@
 // logits and final logits; Gemma 3 normalises q/k heads instead and uses a
 // separate rope base (10k) on its local layers. (GGUF norm weights already
 // include Gemma's "+1".)
+#include <cmath>
+
 #include "model/arch.h"
 
 namespace shimmy {
@@ -31,6 +33,17 @@ std::vector<LayerBinding> GemmaLayer(bool qk_norm) {
   return layer;
 }
 
+// Queries are scaled by 1/sqrt(query_pre_attn_scalar), which GGUF files do
+// not carry. For the published 2B/9B (Gemma 2) and 1B/4B/12B (Gemma 3) it
+// equals head_dim, the forward pass's default; the 27B models (46 and 62
+// layers) use n_embd / n_head instead (144 and 168, head_dim being 128).
+// attention.scale in the file, when present, wins.
+void ScaleQueriesLike27B(HParams& hp, int n_layer_27b) {
+  if (hp.attn_scale == 0.0f && hp.n_layer == n_layer_27b && !hp.n_head.empty() && hp.n_head[0] > 0) {
+    hp.attn_scale = 1.0f / std::sqrt(static_cast<float>(hp.n_embd / hp.n_head[0]));
+  }
+}
+
 // Gemma 2: every other layer (even indices) uses the sliding window.
 void Gemma2Adjust(HParams& hp) {
   for (size_t i = 0; i < hp.layer_uses_swa.size(); ++i) {
@@ -38,8 +51,7 @@ void Gemma2Adjust(HParams& hp) {
   }
   if (hp.attn_softcap == 0.0f) hp.attn_softcap = 50.0f;
   if (hp.final_softcap == 0.0f) hp.final_softcap = 30.0f;
-  // Queries are scaled by 1/sqrt(query_pre_attn_scalar) = 1/sqrt(head_dim)
-  // for the sizes published; attention.scale in the file overrides.
+  ScaleQueriesLike27B(hp, 46);
 }
 
 // Gemma 3: five local layers, then one global; local layers rope with base
@@ -52,6 +64,7 @@ void Gemma3Adjust(HParams& hp) {
   hp.rope.swa_unscaled = true;
   hp.attn_softcap = 0.0f;
   hp.final_softcap = 0.0f;
+  ScaleQueriesLike27B(hp, 62);
 }
 }  // namespace
 

@@ -1,0 +1,108 @@
+// shimmy bench, run as a user would: output shape and exit codes (the
+// numbers themselves are only checked to be sane).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/fixtures.h"
+
+namespace shimmy {
+namespace {
+
+struct BenchRun {
+  int exit_code;
+  std::string out;
+};
+
+BenchRun Bench(const std::string& args, bool with_stderr = true) {
+  const std::string cmd =
+      std::string(SHIMMY_BINARY) + " bench " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string TinyLlama() {
+  return "'" + (testing::FixturesDir() / "models/tiny-random-llama-Q4_K_M.gguf").string() + "'";
+}
+
+TEST(CliBench, JsonHasPositiveRates) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const BenchRun r = Bench(TinyLlama() + " --prompt-len 16 --gen-len 8 --reps 3 --threads 1 --json",
+                           /*with_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["prompt_len"], 16);
+  EXPECT_EQ(j["gen_len"], 8);
+  EXPECT_EQ(j["reps"], 3);
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_EQ(j["architecture"], "llama");
+  EXPECT_NE(j["model"].get<std::string>().find("tiny-random-llama-Q4_K_M.gguf"), std::string::npos);
+  EXPECT_GE(j["load_ms"].get<double>(), 0.0);
+  for (const char* phase : {"prefill", "decode"}) {
+    const std::string key = std::string(phase) + "_tok_s";
+    const double median = j[key].get<double>();
+    EXPECT_GT(median, 0.0) << key;
+    EXPECT_LE(j[key + "_min"].get<double>(), median) << key;
+    EXPECT_GE(j[key + "_max"].get<double>(), median) << key;
+    EXPECT_EQ(j[std::string(phase) + "_ms"].size(), 3u) << phase;
+  }
+}
+
+TEST(CliBench, PromptLongerThanTrainingContextAndChunk) {
+  SHIMMY_REQUIRE_FIXTURES();
+  // The fixture's training context is 512; 600 tokens also spans two chunks.
+  const BenchRun r = Bench(TinyLlama() + " -p 600 -n 4 -r 1 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_GT(nlohmann::json::parse(r.out)["prefill_tok_s"].get<double>(), 0.0);
+}
+
+TEST(CliBench, DecodeOnlyLeavesPrefillNull) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const BenchRun r = Bench(TinyLlama() + " --prompt-len 0 --gen-len 4 --reps 1 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["prefill_tok_s"].is_null());
+  EXPECT_GT(j["decode_tok_s"].get<double>(), 0.0);
+}
+
+TEST(CliBench, TextShowsATable) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const BenchRun r = Bench(TinyLlama() + " -p 8 -n 4 -r 1 -t 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("tok/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pp8"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tg4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("threads: 1"), std::string::npos) << r.out;
+}
+
+TEST(CliBench, MissingFileIsRuntimeError) {
+  const BenchRun r = Bench("/nonexistent/model.gguf --json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("/nonexistent/model.gguf"), std::string::npos) << r.out;
+}
+
+TEST(CliBench, NotAModelIsRuntimeError) {
+  const auto dir = testing::TempDir("bench-bad");
+  const auto path = (dir / "bad.gguf").string();
+  std::ofstream(path) << "this is not a GGUF file";
+  const BenchRun r = Bench("'" + path + "' -p 4 -n 2");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("error:"), std::string::npos) << r.out;
+}
+
+TEST(CliBench, BadArgumentsAreUsageErrors) {
+  EXPECT_EQ(Bench("").exit_code, 1);
+  EXPECT_EQ(Bench("/nonexistent.gguf --reps 0").exit_code, 1);
+  EXPECT_EQ(Bench("/nonexistent.gguf --prompt-len -1").exit_code, 1);
+  EXPECT_EQ(Bench("/nonexistent.gguf --prompt-len 0 --gen-len 0").exit_code, 1);
+}
+
+}  // namespace
+}  // namespace shimmy
