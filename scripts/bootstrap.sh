@@ -17,6 +17,7 @@ PACKAGES=(
   libhwy-dev           # Google Highway: SIMD kernels with run-time dispatch
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-jinja2       # reference for the jinja differential tests (skipped without it)
 )
 
 missing=()

@@ -121,7 +121,16 @@ struct UnaryExpr : Expr {
 };
 
 enum class BinaryOp : uint8_t {
-  kAdd, kSub, kMul, kDiv, kFloorDiv, kMod, kPow, kConcat, kAnd, kOr,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kFloorDiv,
+  kMod,
+  kPow,
+  kConcat,
+  kAnd,
+  kOr,
 };
 
 struct BinaryExpr : Expr {
@@ -197,6 +206,8 @@ struct ForStmt : Stmt {
   // The body reads loop.length/last/revindex/revindex0/nextitem (or uses
   // `loop` as a whole), which with a filter needs every item filtered first.
   bool needs_lookahead = false;
+  // The body mentions `loop` at all; otherwise no loop object is built.
+  bool uses_loop = false;
 };
 
 // Assignment target: a name, a tuple of names, or ns.attr.
@@ -231,7 +242,7 @@ struct MacroStmt : Stmt {
 
 struct CallBlockStmt : Stmt {
   CallBlockStmt() : Stmt(StmtKind::kCallBlock) {}
-  ExprPtr call;                              // a CallExpr
+  ExprPtr call;                            // a CallExpr
   std::shared_ptr<const MacroDef> caller;  // the block body, named "caller"
 };
 

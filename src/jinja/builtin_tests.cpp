@@ -26,10 +26,10 @@ Result<bool> NoArgs(std::string_view test, const CallArgs& args) {
   return true;
 }
 
-#define SHIMMY_JINJA_SIMPLE_TEST(fn_name, test_name, expr)                       \
-  Result<bool> fn_name(Interpreter&, const Value& v, const CallArgs& args) {     \
-    SHIMMY_JINJA_CHECK(NoArgs(test_name, args));                                 \
-    return (expr);                                                               \
+#define SHIMMY_JINJA_SIMPLE_TEST(fn_name, test_name, expr)                   \
+  Result<bool> fn_name(Interpreter&, const Value& v, const CallArgs& args) { \
+    SHIMMY_JINJA_CHECK(NoArgs(test_name, args));                             \
+    return (expr);                                                           \
   }
 
 SHIMMY_JINJA_SIMPLE_TEST(Defined, "defined", !v.is_undefined())

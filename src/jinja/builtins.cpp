@@ -62,6 +62,7 @@ Result<List> Iterate(const Value& v) {
 
 FilterFn FindFilter(std::string_view name) {
   if (FilterFn fn = FindStringFilter(name)) return fn;
+  if (FilterFn fn = FindValueFilter(name)) return fn;
   return FindSequenceFilter(name);
 }
 
@@ -73,7 +74,9 @@ class BuiltinFunction : public Function {
  public:
   BuiltinFunction(std::string_view name, GlobalFn fn) : name_(name), fn_(fn) {}
   std::string_view name() const override { return name_; }
-  Result<Value> Call(Interpreter& interp, CallArgs args) const override { return fn_(interp, args); }
+  Result<Value> Call(Interpreter& interp, CallArgs args) const override {
+    return fn_(interp, args);
+  }
 
  private:
   std::string_view name_;

@@ -24,6 +24,7 @@ TestFn FindTest(std::string_view name);
 // Split registries, one per source file.
 FilterFn FindStringFilter(std::string_view name);
 FilterFn FindSequenceFilter(std::string_view name);
+FilterFn FindValueFilter(std::string_view name);
 
 // Globals: range, dict, namespace, joiner, raise_exception, strftime_now.
 // Returns Undefined when `name` is not one.
@@ -34,6 +35,9 @@ Value FindGlobal(std::string_view name);
 bool HasMethod(const Value& obj, std::string_view name, bool* unsafe);
 Result<Value> CallMethod(Interpreter& interp, const Value& obj, std::string_view name,
                          const CallArgs& args);
+// The str methods, on a plain string.
+Result<Value> CallStringMethod(Interpreter& interp, const std::string& s, std::string_view name,
+                               const CallArgs& args);
 
 // Python-style argument binding for built-ins: fills one slot per parameter
 // name from positional then keyword arguments. Slots without an argument

@@ -101,7 +101,8 @@ Result<Value> Interpreter::GetItem(const Value& obj, const Value& key) {
         const std::u32string cps = py::Decode(obj.str());
         const auto n = static_cast<int64_t>(cps.size());
         if (i < 0) i += n;
-        if (i >= 0 && i < n) return Value(py::Encode(std::u32string(1, cps[static_cast<size_t>(i)])));
+        if (i >= 0 && i < n)
+          return Value(py::Encode(std::u32string(1, cps[static_cast<size_t>(i)])));
       } else {
         const auto n = static_cast<int64_t>(obj.list().size());
         if (i < 0) i += n;
@@ -140,7 +141,8 @@ Result<Value> Interpreter::Eval(const Expr& e) {
         Value key, value;
         SHIMMY_JINJA_ASSIGN(key, Eval(*key_expr));
         SHIMMY_JINJA_ASSIGN(value, Eval(*value_expr));
-        if (auto hashable = RequireHashable(key); !hashable) return Located(*key_expr, hashable.error());
+        if (auto hashable = RequireHashable(key); !hashable)
+          return Located(*key_expr, hashable.error());
         dict.Set(std::move(key), std::move(value));
       }
       Value v = Value::FromDict(std::move(dict));
@@ -229,7 +231,8 @@ Result<CallArgs> Interpreter::EvalArgs(const Args& args) {
     Value v;
     SHIMMY_JINJA_ASSIGN(v, Eval(*args.star_kwargs));
     if (!v.is_dict()) {
-      return Located(*args.star_kwargs, Error("argument after ** must be a mapping, not " + TypeName(v)));
+      return Located(*args.star_kwargs,
+                     Error("argument after ** must be a mapping, not " + TypeName(v)));
     }
     for (const auto& [key, value] : v.dict().entries()) {
       out.keywords.emplace_back(ToStr(key), value);
@@ -347,8 +350,12 @@ Result<Value> Interpreter::EvalCompare(const CompareExpr& e) {
     SHIMMY_JINJA_ASSIGN(right, Eval(*operand));
     bool ok = false;
     switch (op) {
-      case CompareOp::kEq: ok = Equals(left, right); break;
-      case CompareOp::kNe: ok = !Equals(left, right); break;
+      case CompareOp::kEq:
+        ok = Equals(left, right);
+        break;
+      case CompareOp::kNe:
+        ok = !Equals(left, right);
+        break;
       case CompareOp::kIn:
       case CompareOp::kNotIn: {
         auto in = Contains(right, left);
@@ -361,14 +368,18 @@ Result<Value> Interpreter::EvalCompare(const CompareExpr& e) {
         if (!c) {
           std::string message = c.error().message();
           if (message.rfind("'<'", 0) == 0) {
-            const char* sym = op == CompareOp::kLt ? "'<'" : op == CompareOp::kLe ? "'<='"
-                              : op == CompareOp::kGt ? "'>'" : "'>='";
+            const char* sym = op == CompareOp::kLt   ? "'<'"
+                              : op == CompareOp::kLe ? "'<='"
+                              : op == CompareOp::kGt ? "'>'"
+                                                     : "'>='";
             message.replace(0, 3, sym);
           }
           return Located(e, Error(message));
         }
-        ok = op == CompareOp::kLt ? *c < 0 : op == CompareOp::kLe ? *c <= 0
-             : op == CompareOp::kGt ? *c > 0 : *c >= 0;
+        ok = op == CompareOp::kLt   ? *c < 0
+             : op == CompareOp::kLe ? *c <= 0
+             : op == CompareOp::kGt ? *c > 0
+                                    : *c >= 0;
       }
     }
     if (!ok) return Value(false);
@@ -396,7 +407,8 @@ Result<Value> Interpreter::EvalSlice(const SliceExpr& e) {
     step = Value::None();
   }
   if (obj.is_undefined()) return Located(e, UndefinedError(obj, "undefined value has no items"));
-  if (!obj.is_string() && !obj.is_sequence()) return Value::Undefined("object is not subscriptable");
+  if (!obj.is_string() && !obj.is_sequence())
+    return Value::Undefined("object is not subscriptable");
   std::u32string cps;
   int64_t n = 0;
   if (obj.is_string()) {
@@ -410,11 +422,13 @@ Result<Value> Interpreter::EvalSlice(const SliceExpr& e) {
   const auto [lo, hi, st] = *bounds;
   if (obj.is_string()) {
     std::u32string out;
-    for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) out.push_back(cps[static_cast<size_t>(i)]);
+    for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st)
+      out.push_back(cps[static_cast<size_t>(i)]);
     return Value(py::Encode(out));
   }
   List out;
-  for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) out.push_back(obj.list()[static_cast<size_t>(i)]);
+  for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st)
+    out.push_back(obj.list()[static_cast<size_t>(i)]);
   return Value::FromList(std::move(out), obj.seq_kind());
 }
 

@@ -13,12 +13,23 @@ std::string HtmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -68,7 +79,8 @@ Result<Value> Title(Interpreter&, const Value& v, const CallArgs& args) {
   std::string out;
   bool word_start = true;
   for (char32_t c : cps) {
-    const bool delimiter = py::IsSpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+    const bool delimiter =
+        py::IsSpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
     const std::string one = py::Encode(std::u32string(1, c));
     if (delimiter) {
       out += one;

@@ -33,6 +33,18 @@ struct LoopState {
   Value last_changed;
 };
 
+// The attribute names of a loop object, built once.
+struct LoopKeys {
+  Value index{"index"}, index0{"index0"}, first{"first"}, depth{"depth"}, depth0{"depth0"},
+      previtem{"previtem"}, cycle{"cycle"}, changed{"changed"}, revindex{"revindex"},
+      revindex0{"revindex0"}, last{"last"}, length{"length"}, nextitem{"nextitem"};
+};
+
+const LoopKeys& Keys() {
+  static const LoopKeys kKeys;
+  return kKeys;
+}
+
 class LoopCycle : public Function {
  public:
   explicit LoopCycle(std::shared_ptr<LoopState> state) : state_(std::move(state)) {}
@@ -82,8 +94,10 @@ void Frame::Set(const std::string& name, Value value) {
 }
 
 Interpreter::~Interpreter() {
-  // Break reference cycles through namespaces (`set ns.self = ns`).
+  // Break reference cycles: namespaces (`set ns.self = ns`) and frames
+  // holding macros that hold the frame as their closure.
   for (const Value& ns : namespaces_) ns.namespace_dict().Clear();
+  for (const auto& frame : macro_frames_) frame->vars.clear();
 }
 
 std::tm Interpreter::Now() const {
@@ -209,6 +223,7 @@ Result<Interpreter::Flow> Interpreter::ExecStmt(const Stmt& stmt) {
       const auto& s = static_cast<const MacroStmt&>(stmt);
       frame_->Set(s.def->name,
                   Value::FromFunction(std::make_shared<MacroFunction>(s.def, frame_)));
+      macro_frames_.push_back(frame_);
       return Flow::kNormal;
     }
     case StmtKind::kCallBlock: {
@@ -314,31 +329,32 @@ Result<Interpreter::Flow> Interpreter::ExecFor(const ForStmt& stmt) {
       SHIMMY_JINJA_ASSIGN(keep, accept(items[i]));
       if (!keep) continue;
     }
-    state->index0 = index0;
-    Dict loop;
-    loop.Set("index", Value(index0 + 1));
-    loop.Set("index0", Value(index0));
-    if (!lazy) {
-      loop.Set("revindex", Value(n - i));
-      loop.Set("revindex0", Value(n - i - 1));
-    }
-    loop.Set("first", Value(index0 == 0));
-    if (!lazy) {
-      loop.Set("last", Value(i + 1 == n));
-      loop.Set("length", Value(n));
-    }
-    loop.Set("depth", Value(1));
-    loop.Set("depth0", Value(0));
-    loop.Set("previtem", previous);
-    if (!lazy) {
-      loop.Set("nextitem", i + 1 < n ? items[i + 1] : Value::Undefined("there is no next item"));
-    }
-    loop.Set("cycle", cycle);
-    loop.Set("changed", changed);
     ScopeGuard scope(*this);
     auto assigned = Assign(*stmt.target, items[i]);
     if (!assigned) return Located(stmt, assigned.error());
-    frame_->Set("loop", Value::FromDict(std::move(loop)));
+    if (stmt.uses_loop) {
+      state->index0 = index0;
+      const LoopKeys& k = Keys();
+      Dict loop;
+      loop.Reserve(13);
+      loop.AppendNew(k.index, Value(index0 + 1));
+      loop.AppendNew(k.index0, Value(index0));
+      loop.AppendNew(k.first, Value(index0 == 0));
+      loop.AppendNew(k.depth, Value(1));
+      loop.AppendNew(k.depth0, Value(0));
+      loop.AppendNew(k.previtem, previous);
+      loop.AppendNew(k.cycle, cycle);
+      loop.AppendNew(k.changed, changed);
+      if (!lazy) {
+        loop.AppendNew(k.revindex, Value(n - i));
+        loop.AppendNew(k.revindex0, Value(n - i - 1));
+        loop.AppendNew(k.last, Value(i + 1 == n));
+        loop.AppendNew(k.length, Value(n));
+        loop.AppendNew(k.nextitem,
+                       i + 1 < n ? items[i + 1] : Value::Undefined("there is no next item"));
+      }
+      frame_->Set("loop", Value::FromDict(std::move(loop)));
+    }
     Flow flow;
     SHIMMY_JINJA_ASSIGN(flow, ExecBody(stmt.body));
     if (flow == Flow::kBreak) break;
@@ -424,7 +440,8 @@ Result<Value> Interpreter::InvokeMacro(const MacroDef& def, const std::shared_pt
     size_t i = 0;
     while (i < n_params && def.params[i] != name) ++i;
     if (i < n_params) {
-      if (given[i]) return Error("macro '" + def.name + "' got multiple values for argument '" + name + "'");
+      if (given[i])
+        return Error("macro '" + def.name + "' got multiple values for argument '" + name + "'");
       frame->Set(name, std::move(value));
       given[i] = true;
     } else if (name == "caller" && def.uses_caller) {
@@ -454,7 +471,8 @@ Result<Value> Interpreter::InvokeMacro(const MacroDef& def, const std::shared_pt
   for (size_t i = 0; i < n_params; ++i) {
     if (given[i]) continue;
     if (def.defaults[i] == nullptr) {
-      frame->Set(def.params[i], Value::Undefined("parameter '" + def.params[i] + "' was not provided"));
+      frame->Set(def.params[i],
+                 Value::Undefined("parameter '" + def.params[i] + "' was not provided"));
       continue;
     }
     auto v = Eval(*def.defaults[i]);

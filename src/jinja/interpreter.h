@@ -63,8 +63,7 @@ class Interpreter {
   // Pushes a fresh frame for the lifetime of the guard.
   class ScopeGuard {
    public:
-    explicit ScopeGuard(Interpreter& interp)
-        : interp_(interp), saved_(interp.frame_) {
+    explicit ScopeGuard(Interpreter& interp) : interp_(interp), saved_(interp.frame_) {
       interp.frame_ = std::make_shared<Frame>(saved_);
     }
     ~ScopeGuard() { interp_.frame_ = std::move(saved_); }
@@ -104,6 +103,8 @@ class Interpreter {
   int call_depth_ = 0;
   bool error_located_ = false;
   std::vector<Value> namespaces_;
+  // Frames that hold a macro, which holds the frame: cleared at the end.
+  std::vector<std::shared_ptr<Frame>> macro_frames_;
 };
 
 }  // namespace shimmy::jinja

@@ -18,14 +18,29 @@ void AppendJsonString(std::string& out, std::string_view s, bool ensure_ascii) {
     const size_t start = pos;
     const char32_t c = utf8::DecodeOne(s, pos);
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || (ensure_ascii && c >= 0x7F)) {
       if (c >= 0x10000) {
@@ -64,16 +79,29 @@ class Dumper {
   Status Dump(const Value& v, int level) {
     if (level > static_cast<int>(kMaxNesting)) return Error("value nested too deeply for tojson");
     switch (v.kind()) {
-      case ValueKind::kNone: out_ += "null"; return {};
-      case ValueKind::kBool: out_ += v.bool_value() ? "true" : "false"; return {};
-      case ValueKind::kInt: out_ += std::to_string(v.int_value()); return {};
-      case ValueKind::kFloat: out_ += FloatJson(v.float_value()); return {};
-      case ValueKind::kString: AppendJsonString(out_, v.str(), options_.ensure_ascii); return {};
+      case ValueKind::kNone:
+        out_ += "null";
+        return {};
+      case ValueKind::kBool:
+        out_ += v.bool_value() ? "true" : "false";
+        return {};
+      case ValueKind::kInt:
+        out_ += std::to_string(v.int_value());
+        return {};
+      case ValueKind::kFloat:
+        out_ += FloatJson(v.float_value());
+        return {};
+      case ValueKind::kString:
+        AppendJsonString(out_, v.str(), options_.ensure_ascii);
+        return {};
       case ValueKind::kList:
-        if (v.seq_kind() == SeqKind::kList || v.seq_kind() == SeqKind::kTuple) return DumpList(v.list(), level);
+        if (v.seq_kind() == SeqKind::kList || v.seq_kind() == SeqKind::kTuple)
+          return DumpList(v.list(), level);
         break;
-      case ValueKind::kDict: return DumpDict(v.dict(), level);
-      default: break;
+      case ValueKind::kDict:
+        return DumpDict(v.dict(), level);
+      default:
+        break;
     }
     return Error("Object of type " + TypeName(v) + " is not JSON serializable");
   }
@@ -105,11 +133,16 @@ class Dumper {
 
   static Result<std::string> KeyString(const Value& key) {
     switch (key.kind()) {
-      case ValueKind::kString: return key.str();
-      case ValueKind::kInt: return std::to_string(key.int_value());
-      case ValueKind::kFloat: return FloatJson(key.float_value());
-      case ValueKind::kBool: return std::string(key.bool_value() ? "true" : "false");
-      case ValueKind::kNone: return std::string("null");
+      case ValueKind::kString:
+        return key.str();
+      case ValueKind::kInt:
+        return std::to_string(key.int_value());
+      case ValueKind::kFloat:
+        return FloatJson(key.float_value());
+      case ValueKind::kBool:
+        return std::string(key.bool_value() ? "true" : "false");
+      case ValueKind::kNone:
+        return std::string("null");
       default:
         return Error("keys must be str, int, float, bool or None, not " + TypeName(key));
     }

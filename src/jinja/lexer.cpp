@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <tuple>
 #include <cstdlib>
+#include <tuple>
 
 #include "base/utf8.h"
 #include "jinja/py_text.h"
@@ -175,8 +175,9 @@ size_t Lexer::LexNumber(size_t pos) {
   const size_t start = pos;
   auto digits = [&](size_t p) {  // (\d+_)*\d+
     size_t q = p;
-    while (q < src_.size() && (IsDigitChar(src_[q]) || (src_[q] == '_' && q > p && q + 1 < src_.size() &&
-                                                        IsDigitChar(src_[q + 1])))) {
+    while (q < src_.size() &&
+           (IsDigitChar(src_[q]) ||
+            (src_[q] == '_' && q > p && q + 1 < src_.size() && IsDigitChar(src_[q + 1])))) {
       ++q;
     }
     return q;
@@ -191,7 +192,9 @@ size_t Lexer::LexNumber(size_t pos) {
     std::string text;
     while (p < src_.size()) {
       const char c = src_[p];
-      const int d = IsDigitChar(c) ? c - '0' : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : 99);
+      const int d = IsDigitChar(c)
+                        ? c - '0'
+                        : ((c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : 99);
       if (c == '_') {
         ++p;
         continue;
@@ -273,17 +276,38 @@ Result<size_t> Lexer::LexString(size_t pos) {
       return v;
     };
     switch (e) {
-      case '\n': break;  // line continuation
-      case '\\': value += '\\'; break;
-      case '\'': value += '\''; break;
-      case '"': value += '"'; break;
-      case 'a': value += '\a'; break;
-      case 'b': value += '\b'; break;
-      case 'f': value += '\f'; break;
-      case 'n': value += '\n'; break;
-      case 'r': value += '\r'; break;
-      case 't': value += '\t'; break;
-      case 'v': value += '\v'; break;
+      case '\n':
+        break;  // line continuation
+      case '\\':
+        value += '\\';
+        break;
+      case '\'':
+        value += '\'';
+        break;
+      case '"':
+        value += '"';
+        break;
+      case 'a':
+        value += '\a';
+        break;
+      case 'b':
+        value += '\b';
+        break;
+      case 'f':
+        value += '\f';
+        break;
+      case 'n':
+        value += '\n';
+        break;
+      case 'r':
+        value += '\r';
+        break;
+      case 't':
+        value += '\t';
+        break;
+      case 'v':
+        value += '\v';
+        break;
       case 'x':
       case 'u':
       case 'U': {
@@ -314,8 +338,9 @@ Result<size_t> Lexer::LexTag(size_t pos, bool is_block) {
   const char closer = is_block ? '%' : '}';
   size_t p = pos;
   while (true) {
-    if (p >= src_.size()) return Fail(pos, is_block ? "unexpected end of template inside {% %}"
-                                                      : "unexpected end of template inside {{ }}");
+    if (p >= src_.size())
+      return Fail(pos, is_block ? "unexpected end of template inside {% %}"
+                                : "unexpected end of template inside {{ }}");
     const char c = src_[p];
     if (brackets.empty()) {
       // End delimiter, possibly with a sign.
@@ -403,9 +428,8 @@ Result<std::vector<Token>> Lexer::Run() {
       break;
     }
     const char kind = src_[tag + 1];
-    const char sign = tag + 2 < src_.size() && (src_[tag + 2] == '-' || src_[tag + 2] == '+')
-                          ? src_[tag + 2]
-                          : 0;
+    const char sign =
+        tag + 2 < src_.size() && (src_[tag + 2] == '-' || src_[tag + 2] == '+') ? src_[tag + 2] : 0;
     const std::string_view text = std::string_view(src_).substr(pos, tag - pos);
     EmitText(pos, StripBefore(text, sign, kind == '{'));
     const size_t body = tag + 2 + (sign != 0 ? 1 : 0);

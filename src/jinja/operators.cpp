@@ -9,14 +9,22 @@ namespace {
 
 const char* OpSymbol(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kFloorDiv: return "//";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kPow: return "** or pow()";
-    default: return "?";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kFloorDiv:
+      return "//";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kPow:
+      return "** or pow()";
+    default:
+      return "?";
   }
 }
 
@@ -86,9 +94,12 @@ Result<Value> IntArithmetic(BinaryOp op, int64_t x, int64_t y) {
 
 Result<Value> FloatArithmetic(BinaryOp op, double x, double y) {
   switch (op) {
-    case BinaryOp::kAdd: return Value(x + y);
-    case BinaryOp::kSub: return Value(x - y);
-    case BinaryOp::kMul: return Value(x * y);
+    case BinaryOp::kAdd:
+      return Value(x + y);
+    case BinaryOp::kSub:
+      return Value(x - y);
+    case BinaryOp::kMul:
+      return Value(x * y);
     case BinaryOp::kDiv:
       if (y == 0) return Error("float division by zero");
       return Value(x / y);
@@ -156,8 +167,8 @@ Result<Value> Arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max
       }
       if (a.is_sequence()) {
         if (!b.is_list() || b.seq_kind() != a.seq_kind()) {
-          return Error("can only concatenate " + TypeName(a) + " (not \"" + TypeName(b) + "\") to " +
-                       TypeName(a));
+          return Error("can only concatenate " + TypeName(a) + " (not \"" + TypeName(b) +
+                       "\") to " + TypeName(a));
         }
         if (a.list().size() + b.list().size() > max_bytes) return Error("result too large");
         List out = a.list();
@@ -166,8 +177,10 @@ Result<Value> Arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max
       }
       break;
     case BinaryOp::kMul:
-      if ((a.is_string() || a.is_sequence()) && b.is_integral()) return Repeat(a, b.int_value(), max_bytes);
-      if ((b.is_string() || b.is_sequence()) && a.is_integral()) return Repeat(b, a.int_value(), max_bytes);
+      if ((a.is_string() || a.is_sequence()) && b.is_integral())
+        return Repeat(a, b.int_value(), max_bytes);
+      if ((b.is_string() || b.is_sequence()) && a.is_integral())
+        return Repeat(b, a.int_value(), max_bytes);
       break;
     case BinaryOp::kMod:
       if (a.is_string()) {

@@ -38,7 +38,8 @@ std::string PadTo(std::string body, const Spec& spec, char default_align) {
   if (align == '<') return body + repeat(margin);
   if (align == '^') return repeat(margin / 2) + body + repeat(margin - margin / 2);
   if (align == '=') {
-    const size_t sign = !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ') ? 1 : 0;
+    const size_t sign =
+        !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' ') ? 1 : 0;
     return body.substr(0, sign) + repeat(margin) + body.substr(sign);
   }
   return repeat(margin) + body;
@@ -60,13 +61,19 @@ Result<std::string> FormatInt(int64_t v, const Spec& spec) {
   std::string digits;
   char buf[80];
   switch (spec.type) {
-    case 0: case 'd': case 'i': case 'u': case 'n':
+    case 0:
+    case 'd':
+    case 'i':
+    case 'u':
+    case 'n':
       std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(mag));
       digits = buf;
       if (spec.grouping != 0) digits = Group(digits, spec.grouping);
       break;
-    case 'x': case 'X':
-      std::snprintf(buf, sizeof(buf), spec.type == 'x' ? "%llx" : "%llX", static_cast<unsigned long long>(mag));
+    case 'x':
+    case 'X':
+      std::snprintf(buf, sizeof(buf), spec.type == 'x' ? "%llx" : "%llX",
+                    static_cast<unsigned long long>(mag));
       digits = std::string(spec.alternate ? (spec.type == 'x' ? "0x" : "0X") : "") + buf;
       break;
     case 'o':
@@ -75,7 +82,8 @@ Result<std::string> FormatInt(int64_t v, const Spec& spec) {
       break;
     case 'b': {
       std::string bits;
-      for (uint64_t m = mag; m > 0; m >>= 1) bits.insert(bits.begin(), static_cast<char>('0' + (m & 1)));
+      for (uint64_t m = mag; m > 0; m >>= 1)
+        bits.insert(bits.begin(), static_cast<char>('0' + (m & 1)));
       digits = std::string(spec.alternate ? "0b" : "") + (bits.empty() ? "0" : bits);
       break;
     }
@@ -193,7 +201,8 @@ Result<Spec> ParseSpec(std::string_view s) {
   }
   size_t start = i;
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i > start) spec.width = std::strtoll(std::string(s.substr(start, i - start)).c_str(), nullptr, 10);
+  if (i > start)
+    spec.width = std::strtoll(std::string(s.substr(start, i - start)).c_str(), nullptr, 10);
   if (i < s.size() && (s[i] == ',' || s[i] == '_')) spec.grouping = s[i++];
   if (i < s.size() && s[i] == '.') {
     start = ++i;
@@ -235,12 +244,14 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
       if (close == std::string_view::npos) return Error("incomplete format key");
       if (mapping == nullptr) return Error("format requires a mapping");
       arg = mapping->Find(format.substr(i + 1, close - i - 1));
-      if (arg == nullptr) return Error("KeyError: '" + std::string(format.substr(i + 1, close - i - 1)) + "'");
+      if (arg == nullptr)
+        return Error("KeyError: '" + std::string(format.substr(i + 1, close - i - 1)) + "'");
       used_mapping = true;
       i = close + 1;
     }
     Spec spec;
-    for (; i < format.size() && std::string_view("-+ #0").find(format[i]) != std::string_view::npos; ++i) {
+    for (; i < format.size() && std::string_view("-+ #0").find(format[i]) != std::string_view::npos;
+         ++i) {
       if (format[i] == '-') spec.align = '<';
       if (format[i] == '+' || format[i] == ' ') spec.sign = format[i];
       if (format[i] == '#') spec.alternate = true;
@@ -257,7 +268,9 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
     } else {
       const size_t start = i;
       while (i < format.size() && format[i] >= '0' && format[i] <= '9') ++i;
-      if (i > start) spec.width = std::strtoll(std::string(format.substr(start, i - start)).c_str(), nullptr, 10);
+      if (i > start)
+        spec.width =
+            std::strtoll(std::string(format.substr(start, i - start)).c_str(), nullptr, 10);
     }
     if (i < format.size() && format[i] == '.') {
       ++i;
@@ -267,7 +280,8 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
       } else {
         const size_t start = i;
         while (i < format.size() && format[i] >= '0' && format[i] <= '9') ++i;
-        spec.precision = std::strtoll(std::string(format.substr(start, i - start)).c_str(), nullptr, 10);
+        spec.precision =
+            std::strtoll(std::string(format.substr(start, i - start)).c_str(), nullptr, 10);
       }
     }
     while (i < format.size() && (format[i] == 'h' || format[i] == 'l' || format[i] == 'L')) ++i;
@@ -291,11 +305,19 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
         if (escape_args && !arg->is_markup()) piece = HtmlEscape(piece);
         piece = PadTo(Truncated(piece, spec.precision), spec, '>');
         break;
-      case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': case 'c': {
+      case 'd':
+      case 'i':
+      case 'u':
+      case 'x':
+      case 'X':
+      case 'o':
+      case 'c': {
         if (!arg->is_number()) {
-          return Error(std::string("%") + conv + " format: a real number is required, not " + TypeName(*arg));
+          return Error(std::string("%") + conv + " format: a real number is required, not " +
+                       TypeName(*arg));
         }
-        const int64_t iv = arg->is_float() ? static_cast<int64_t>(std::trunc(arg->float_value())) : arg->int_value();
+        const int64_t iv = arg->is_float() ? static_cast<int64_t>(std::trunc(arg->float_value()))
+                                           : arg->int_value();
         spec.type = (conv == 'i' || conv == 'u') ? 'd' : conv;
         if (spec.precision >= 0 && conv != 'c') {
           // %.3d pads the digits with zeros.
@@ -304,7 +326,8 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
           digits_spec.alternate = spec.alternate;
           std::string digits;
           SHIMMY_JINJA_ASSIGN(digits, FormatInt(iv < 0 ? -iv : iv, digits_spec));
-          while (static_cast<int64_t>(digits.size()) < spec.precision) digits.insert(digits.begin(), '0');
+          while (static_cast<int64_t>(digits.size()) < spec.precision)
+            digits.insert(digits.begin(), '0');
           digits = (iv < 0 ? "-" : (spec.sign == '+' ? "+" : "")) + digits;
           piece = PadTo(digits, spec, '>');
         } else {
@@ -312,7 +335,12 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
         }
         break;
       }
-      case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': {
+      case 'e':
+      case 'E':
+      case 'f':
+      case 'F':
+      case 'g':
+      case 'G': {
         if (!arg->is_number()) {
           return Error("must be real number, not " + TypeName(*arg));
         }
@@ -369,10 +397,12 @@ Result<std::string> BraceFormat(std::string_view format, const CallArgs& args) {
     char conversion = 0;
     std::string spec_text;
     if (name_end != std::string_view::npos && field[name_end] == '!') {
-      if (name_end + 1 >= field.size()) return Error("end of string while looking for conversion specifier");
+      if (name_end + 1 >= field.size())
+        return Error("end of string while looking for conversion specifier");
       conversion = field[name_end + 1];
       name_end += 2;
-      if (name_end < field.size() && field[name_end] != ':') return Error("expected ':' after conversion specifier");
+      if (name_end < field.size() && field[name_end] != ':')
+        return Error("expected ':' after conversion specifier");
     }
     if (name_end != std::string_view::npos && name_end < field.size() && field[name_end] == ':') {
       CallArgs nested_args = args;
@@ -383,10 +413,13 @@ Result<std::string> BraceFormat(std::string_view format, const CallArgs& args) {
     while (k < name.size() && name[k] != '.' && name[k] != '[') ++k;
     const std::string_view head = name.substr(0, k);
     Value v;
-    if (head.empty() || std::all_of(head.begin(), head.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      const size_t index = head.empty() ? auto_index++ : std::strtoull(std::string(head).c_str(), nullptr, 10);
+    if (head.empty() ||
+        std::all_of(head.begin(), head.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      const size_t index =
+          head.empty() ? auto_index++ : std::strtoull(std::string(head).c_str(), nullptr, 10);
       if (index >= args.positional.size()) {
-        return Error("Replacement index " + std::to_string(index) + " out of range for positional args tuple");
+        return Error("Replacement index " + std::to_string(index) +
+                     " out of range for positional args tuple");
       }
       v = args.positional[index];
     } else {
@@ -400,17 +433,21 @@ Result<std::string> BraceFormat(std::string_view format, const CallArgs& args) {
         while (e < name.size() && name[e] != '.' && name[e] != '[') ++e;
         const std::string attr(name.substr(k + 1, e - k - 1));
         const Value* found = v.is_dict() ? v.dict().Find(attr) : nullptr;
-        if (found == nullptr) return Error("'" + TypeName(v) + "' object has no attribute '" + attr + "'");
+        if (found == nullptr)
+          return Error("'" + TypeName(v) + "' object has no attribute '" + attr + "'");
         v = *found;
         k = e;
       } else {
         const size_t close = name.find(']', k);
         if (close == std::string_view::npos) return Error("Missing ']' in format string");
         const std::string key(name.substr(k + 1, close - k - 1));
-        const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char ch) {
+          return ch >= '0' && ch <= '9';
+        });
         const Value* found = nullptr;
         if (v.is_dict()) {
-          found = numeric ? v.dict().Find(Value(std::strtoll(key.c_str(), nullptr, 10))) : v.dict().Find(key);
+          found = numeric ? v.dict().Find(Value(std::strtoll(key.c_str(), nullptr, 10)))
+                          : v.dict().Find(key);
         } else if (v.is_sequence() && numeric) {
           const size_t index = std::strtoull(key.c_str(), nullptr, 10);
           if (index < v.list().size()) found = &v.list()[index];

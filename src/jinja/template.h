@@ -21,10 +21,9 @@
 #include <ctime>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "jinja/ast.h"
@@ -34,10 +33,11 @@ namespace shimmy::jinja {
 
 struct RenderOptions {
   // Budget of evaluation steps (statements, expressions, loop iterations).
-  int64_t max_steps = 20'000'000;
+  int64_t max_steps = 10'000'000;
   // Largest output, and largest string or list built along the way.
   size_t max_bytes = size_t{32} << 20;
-  // Deepest macro call nesting.
+  // Deepest macro call nesting. Each level takes a few KB of the calling
+  // thread's stack (about 0.4 MB at the default in optimised builds).
   int max_call_depth = 100;
   // Clock for strftime_now(), as broken-down local time. Empty: the
   // current local time.

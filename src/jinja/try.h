@@ -14,8 +14,7 @@
   lhs = std::move(*tmp)
 
 // Returns the error of `expr` (a Status or Result) if it failed.
-#define SHIMMY_JINJA_CHECK(expr)                 \
-  do {                                           \
-    if (auto jinja_status_ = (expr); !jinja_status_) \
-      return jinja_status_.error();              \
+#define SHIMMY_JINJA_CHECK(expr)                                                   \
+  do {                                                                             \
+    if (auto jinja_status_ = (expr); !jinja_status_) return jinja_status_.error(); \
   } while (0)

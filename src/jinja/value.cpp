@@ -83,42 +83,53 @@ Value Value::FromFunction(std::shared_ptr<const Function> fn) {
 
 namespace {
 
-Result<Value> FromJsonAt(const nlohmann::ordered_json& json, uint32_t depth) {
-  if (depth > kMaxNesting) return Error("JSON input nested deeper than " + std::to_string(kMaxNesting));
+// Writes the conversion of `json` to *out (an out-parameter keeps GCC's
+// -Wmaybe-uninitialized quiet about variants inside Result<Value>).
+Status FromJsonAt(const nlohmann::ordered_json& json, uint32_t depth, Value* out) {
+  if (depth > kMaxNesting)
+    return Error("JSON input nested deeper than " + std::to_string(kMaxNesting));
   switch (json.type()) {
     case nlohmann::ordered_json::value_t::null:
-      return Value::None();
+      *out = Value::None();
+      return {};
     case nlohmann::ordered_json::value_t::boolean:
-      return Value(json.get<bool>());
+      *out = Value(json.get<bool>());
+      return {};
     case nlohmann::ordered_json::value_t::number_integer:
-      return Value(json.get<int64_t>());
+      *out = Value(json.get<int64_t>());
+      return {};
     case nlohmann::ordered_json::value_t::number_unsigned: {
       const auto u = json.get<uint64_t>();
-      if (u > static_cast<uint64_t>(INT64_MAX)) return Value(static_cast<double>(u));
-      return Value(static_cast<int64_t>(u));
+      if (u > static_cast<uint64_t>(INT64_MAX)) {
+        *out = Value(static_cast<double>(u));
+      } else {
+        *out = Value(static_cast<int64_t>(u));
+      }
+      return {};
     }
     case nlohmann::ordered_json::value_t::number_float:
-      return Value(json.get<double>());
+      *out = Value(json.get<double>());
+      return {};
     case nlohmann::ordered_json::value_t::string:
-      return Value(json.get<std::string>());
+      *out = Value(json.get_ref<const std::string&>());
+      return {};
     case nlohmann::ordered_json::value_t::array: {
-      List items;
-      items.reserve(json.size());
-      for (const auto& item : json) {
-        auto v = FromJsonAt(item, depth + 1);
-        if (!v) return v.error();
-        items.push_back(std::move(*v));
+      List items(json.size());
+      for (size_t i = 0; i < json.size(); ++i) {
+        if (auto s = FromJsonAt(json[i], depth + 1, &items[i]); !s) return s;
       }
-      return Value::FromList(std::move(items));
+      *out = Value::FromList(std::move(items));
+      return {};
     }
     case nlohmann::ordered_json::value_t::object: {
       Dict dict;
       for (const auto& [key, item] : json.items()) {
-        auto v = FromJsonAt(item, depth + 1);
-        if (!v) return v.error();
-        dict.Set(Value(key), std::move(*v));
+        Value v;
+        if (auto s = FromJsonAt(item, depth + 1, &v); !s) return s;
+        dict.Set(Value(key), std::move(v));
       }
-      return Value::FromDict(std::move(dict));
+      *out = Value::FromDict(std::move(dict));
+      return {};
     }
     default:
       return Error("unsupported JSON value (binary or discarded)");
@@ -127,7 +138,11 @@ Result<Value> FromJsonAt(const nlohmann::ordered_json& json, uint32_t depth) {
 
 }  // namespace
 
-Result<Value> Value::FromJson(const nlohmann::ordered_json& json) { return FromJsonAt(json, 0); }
+Result<Value> Value::FromJson(const nlohmann::ordered_json& json) {
+  Value out;
+  if (auto s = FromJsonAt(json, 0, &out); !s) return s.error();
+  return out;
+}
 
 bool Value::has_length() const {
   switch (kind_) {
@@ -442,7 +457,8 @@ bool IsHashable(const Value& v) {
   if (v.is_dict()) return false;
   if (!v.is_list()) return true;
   if (v.seq_kind() == SeqKind::kTuple) {
-    return std::all_of(v.list().begin(), v.list().end(), [](const Value& x) { return IsHashable(x); });
+    return std::all_of(v.list().begin(), v.list().end(),
+                       [](const Value& x) { return IsHashable(x); });
   }
   return v.seq_kind() == SeqKind::kGenerator || v.seq_kind() == SeqKind::kIterator;
 }
@@ -472,8 +488,8 @@ Result<int> Compare(const Value& a, const Value& b) {
     }
     return x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
   }
-  return Error("'<' not supported between instances of '" + TypeName(a) + "' and '" +
-               TypeName(b) + "'");
+  return Error("'<' not supported between instances of '" + TypeName(a) + "' and '" + TypeName(b) +
+               "'");
 }
 
 }  // namespace shimmy::jinja

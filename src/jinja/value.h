@@ -12,14 +12,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 
@@ -61,15 +60,15 @@ inline constexpr uint32_t kMaxNesting = 256;
 
 class Value {
  public:
-  Value() = default;  // Undefined without a hint
+  Value() = default;                                    // Undefined without a hint
   Value(bool b) : kind_(ValueKind::kBool), data_(b) {}  // NOLINT: implicit on purpose
   template <class T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  Value(T i) : kind_(ValueKind::kInt), data_(static_cast<int64_t>(i)) {}  // NOLINT
-  Value(double d) : kind_(ValueKind::kFloat), data_(d) {}                 // NOLINT
-  Value(std::string s);                                                   // NOLINT
-  Value(std::string_view s) : Value(std::string(s)) {}                    // NOLINT
-  Value(const char* s) : Value(std::string(s)) {}                         // NOLINT
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) Value(T i)
+      : kind_(ValueKind::kInt), data_(static_cast<int64_t>(i)) {}  // NOLINT
+  Value(double d) : kind_(ValueKind::kFloat), data_(d) {}          // NOLINT
+  Value(std::string s);                                            // NOLINT
+  Value(std::string_view s) : Value(std::string(s)) {}             // NOLINT
+  Value(const char* s) : Value(std::string(s)) {}                  // NOLINT
 
   // Undefined carries jinja2's hint ("'x' is undefined") for the error that
   // using it raises.
@@ -155,6 +154,12 @@ class Dict {
   const Value* Find(const char* key) const { return Find(std::string_view(key)); }
   // Replaces the value of an existing key (keeping its position) or appends.
   void Set(Value key, Value value);
+  // Appends without looking for an existing equal key: the caller knows the
+  // key is new (building a dict of fixed, distinct keys).
+  void AppendNew(Value key, Value value) {
+    entries_.emplace_back(std::move(key), std::move(value));
+  }
+  void Reserve(size_t n) { entries_.reserve(n); }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   const std::vector<Entry>& entries() const { return entries_; }

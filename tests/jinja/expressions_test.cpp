@@ -34,8 +34,9 @@ TEST(JinjaExpressions, PrintsPythonValues) {
 }
 
 TEST(JinjaExpressions, ArithmeticFollowsPython) {
-  EXPECT_EQ(Render("{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ -7.5 % 2 }}"),
-            "3 -4 1 2 -2 0.5");
+  EXPECT_EQ(
+      Render("{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ -7.5 % 2 }}"),
+      "3 -4 1 2 -2 0.5");
   EXPECT_EQ(Render("{{ 2 ** 10 }} {{ 2 ** -1 }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }}"), "1024 0.5 64 4");
   EXPECT_EQ(Render("{{ 1 + 2 * 3 }} {{ 10 - 2 - 3 }} {{ 'ab' * 2 }} {{ [0] * 2 }} {{ true + 1 }}"),
             "7 5 abab [0, 0] 2");
@@ -49,8 +50,9 @@ TEST(JinjaExpressions, ComparisonsAndLogic) {
   EXPECT_EQ(Render("{{ 'ell' in s }} {{ 'x' not in s }} {{ 2 in l }} {{ 'a' in d }}", kCtx),
             "True True True True");
   EXPECT_EQ(Render("{{ 0 or 'x' }} {{ 1 and 'y' }} {{ '' and 'z' }}|{{ not 0 }}"), "x y |True");
-  EXPECT_EQ(Render("{{ 'y' if t else 'n' }} {{ 'y' if not t else 'n' }} [{{ 'y' if not t }}]", kCtx),
-            "y n []");
+  EXPECT_EQ(
+      Render("{{ 'y' if t else 'n' }} {{ 'y' if not t else 'n' }} [{{ 'y' if not t }}]", kCtx),
+      "y n []");
   // `not` binds looser than comparison; filters bind tighter than `~` and `-`.
   EXPECT_EQ(Render("{{ not 1 == 2 }} {{ 'a' ~ 'b' | upper }} {{ -3 | abs }}"), "True aB 3");
 }

@@ -57,75 +57,131 @@ class TemplateGenerator {
     static const char* const kTexts[] = {"x", " ", "\n", "  \n  ", "ab ", "\t", "\n\n", "é"};
     return Pick(kTexts);
   }
-  std::string Block(const std::string& inner) { return Open("{%") + " " + inner + " " + Close("%}"); }
+  std::string Block(const std::string& inner) {
+    return Open("{%") + " " + inner + " " + Close("%}");
+  }
 
   std::string Literal() {
     static const char* const kLiterals[] = {
-        "0", "1", "-2", "3.5", "1e3", "0.1", "'a'", "'B c'", "''", "\"q'\"", "'ü'", "none", "true",
-        "false", "[]", "[1, 'x']", "(1, 2)", "{'k': 1}", "{}", "'  sp  '", "'a,b'", "10", "2.0"};
+        "0",      "1",        "-2",  "3.5",      "1e3",   "0.1",   "'a'", "'B c'",
+        "''",     "\"q'\"",   "'ü'", "none",     "true",  "false", "[]",  "[1, 'x']",
+        "(1, 2)", "{'k': 1}", "{}",  "'  sp  '", "'a,b'", "10",    "2.0"};
     return Pick(kLiterals);
   }
   std::string Variable() {
-    static const char* const kVars[] = {"s", "n", "m", "f", "l", "w", "d", "e", "none", "t", "u",
-                                        "people", "msg", "nope", "people[0]", "msg.content",
-                                        "d.a", "l[-1]", "s[1:4]", "u[::-1]", "msg['role']"};
+    static const char* const kVars[] = {
+        "s",         "n",           "m",   "f",     "l",      "w",       "d",
+        "e",         "none",        "t",   "u",     "people", "msg",     "nope",
+        "people[0]", "msg.content", "d.a", "l[-1]", "s[1:4]", "u[::-1]", "msg['role']"};
     return Pick(kVars);
   }
 
   std::string Filter() {
-    static const char* const kFilters[] = {
-        "length", "string", "upper", "lower", "trim", "list", "first", "last", "join",
-        "join(', ')", "tojson", "tojson(indent=2)", "sort", "reverse|list", "unique|list",
-        "default('D')", "default('D', true)", "int", "float", "abs", "round", "title",
-        "capitalize", "replace('a', 'o')", "indent(2)", "center(9)", "wordcount", "escape",
-        "safe", "items|list", "dictsort", "map('string')|list", "select|list",
-        "reject('none')|list", "selectattr('age')|list", "map(attribute='name')|list",
-        "batch(2)|list", "min", "max", "sum", "count", "truncate(5, true)", "e", "d"};
+    static const char* const kFilters[] = {"length",
+                                           "string",
+                                           "upper",
+                                           "lower",
+                                           "trim",
+                                           "list",
+                                           "first",
+                                           "last",
+                                           "join",
+                                           "join(', ')",
+                                           "tojson",
+                                           "tojson(indent=2)",
+                                           "sort",
+                                           "reverse|list",
+                                           "unique|list",
+                                           "default('D')",
+                                           "default('D', true)",
+                                           "int",
+                                           "float",
+                                           "abs",
+                                           "round",
+                                           "title",
+                                           "capitalize",
+                                           "replace('a', 'o')",
+                                           "indent(2)",
+                                           "center(9)",
+                                           "wordcount",
+                                           "escape",
+                                           "safe",
+                                           "items|list",
+                                           "dictsort",
+                                           "map('string')|list",
+                                           "select|list",
+                                           "reject('none')|list",
+                                           "selectattr('age')|list",
+                                           "map(attribute='name')|list",
+                                           "batch(2)|list",
+                                           "min",
+                                           "max",
+                                           "sum",
+                                           "count",
+                                           "truncate(5, true)",
+                                           "e",
+                                           "d"};
     return Pick(kFilters);
   }
   std::string Test() {
     static const char* const kTests[] = {
-        "defined", "undefined", "none", "string", "number", "integer", "float", "mapping",
-        "sequence", "iterable", "boolean", "true", "false", "odd", "even", "divisibleby 2",
-        "lower", "upper", "in [1, 2, 3]", "eq 1", "callable", "equalto 'a'"};
+        "defined",      "undefined", "none",     "string",        "number",  "integer",
+        "float",        "mapping",   "sequence", "iterable",      "boolean", "true",
+        "false",        "odd",       "even",     "divisibleby 2", "lower",   "upper",
+        "in [1, 2, 3]", "eq 1",      "callable", "equalto 'a'"};
     return Pick(kTests);
   }
   std::string Method() {
     static const char* const kMethods[] = {
-        ".upper()", ".lower()", ".strip()", ".split()", ".split(',')", ".startswith('H')",
-        ".endswith('d')", ".replace('l', 'L')", ".title()", ".find('o')", ".count('l')",
-        ".get('a')", ".get('z', 0)", ".items()|list", ".keys()|list", ".values()|list",
-        ".rstrip('d')", ".format(1)", ".index(1)", ".capitalize()", ".isdigit()"};
+        ".upper()",     ".lower()",         ".strip()",       ".split()",
+        ".split(',')",  ".startswith('H')", ".endswith('d')", ".replace('l', 'L')",
+        ".title()",     ".find('o')",       ".count('l')",    ".get('a')",
+        ".get('z', 0)", ".items()|list",    ".keys()|list",   ".values()|list",
+        ".rstrip('d')", ".format(1)",       ".index(1)",      ".capitalize()",
+        ".isdigit()"};
     return Pick(kMethods);
   }
 
   std::string Expr(int depth) {
     if (depth <= 0) return Chance(50) ? Literal() : Variable();
-    switch (Int(0, 11)) {
-      case 0: return Literal();
-      case 1: return Variable();
+    switch (Int(0, 13)) {
+      case 0:
+        return Literal();
+      case 1:
+        return Variable();
       case 2: {
-        static const char* const kOps[] = {"+", "-", "*", "/", "//", "%", "~", "and", "or",
-                                           "==", "!=", "<", ">=", "in", "not in", "**"};
+        static const char* const kOps[] = {"+",  "-",  "*",  "/", "//", "%",  "~",      "and",
+                                           "or", "==", "!=", "<", ">=", "in", "not in", "**"};
         return Expr(depth - 1) + " " + Pick(kOps) + " " + Expr(depth - 1);
       }
-      case 3: return "(" + Expr(depth - 1) + ")|" + Filter();
-      case 4: return Expr(depth - 1) + " is " + (Chance(30) ? "not " : "") + Test();
-      case 5: return "(" + Expr(depth - 1) + ")" + Method();
-      case 6: return Expr(depth - 1) + " if " + Expr(depth - 1) + " else " + Expr(depth - 1);
-      case 7: return "not " + Expr(depth - 1);
-      case 8: return "[" + Expr(depth - 1) + ", " + Expr(depth - 1) + "]";
-      case 9: return "(" + Expr(depth - 1) + ")[" + std::to_string(Int(-2, 2)) + "]";
-      case 10: return "-" + Expr(depth - 1);
-      default: return Variable() + "|" + Filter();
+      case 3:
+        return "(" + Expr(depth - 1) + ")|" + Filter();
+      case 4:
+        return Expr(depth - 1) + " is " + (Chance(30) ? "not " : "") + Test();
+      case 5:
+        return "(" + Expr(depth - 1) + ")" + Method();
+      case 6:
+        return Expr(depth - 1) + " if " + Expr(depth - 1) + " else " + Expr(depth - 1);
+      case 7:
+        return "not " + Expr(depth - 1);
+      case 8:
+        return "[" + Expr(depth - 1) + ", " + Expr(depth - 1) + "]";
+      case 9:
+        return "(" + Expr(depth - 1) + ")[" + std::to_string(Int(-2, 2)) + "]";
+      case 10:
+        return "-" + Expr(depth - 1);
+      default:
+        return Variable() + "|" + Filter();
     }
   }
 
   std::string Statement(int depth) {
-    const int kind = depth <= 0 ? Int(0, 1) : Int(0, 8);
+    const int kind = depth <= 0 ? Int(0, 1) : Int(0, 12);
     switch (kind) {
-      case 0: return Text();
-      case 1: return Open("{{") + " " + Expr(2) + " " + Close("}}");
+      case 0:
+        return Text();
+      case 1:
+        return Open("{{") + " " + Expr(2) + " " + Close("}}");
       case 2: {
         std::string out = Block("if " + Expr(2)) + Body(depth);
         if (Chance(40)) out += Block("elif " + Expr(1)) + Body(depth);
@@ -133,28 +189,33 @@ class TemplateGenerator {
         return out + Block("endif");
       }
       case 3: {
-        static const char* const kIters[] = {"l", "w", "d", "s", "e", "people", "range(3)",
-                                             "d.items()", "u", "nope", "l|reverse"};
-        static const char* const kLoopVars[] = {"loop.index", "loop.first", "loop.last",
-                                                "loop.revindex", "loop.length", "loop.previtem",
-                                                "loop.cycle('o', 'e')", "x"};
+        static const char* const kIters[] = {
+            "l", "w", "d", "s", "e", "people", "range(3)", "d.items()", "u", "nope", "l|reverse"};
+        static const char* const kLoopVars[] = {
+            "loop.index",    "loop.first",           "loop.last", "loop.revindex", "loop.length",
+            "loop.previtem", "loop.cycle('o', 'e')", "x"};
         std::string target = Chance(20) ? "k, v" : "x";
         std::string head = "for " + target + " in " + Pick(kIters);
         if (Chance(25)) head += " if " + Expr(1);
-        std::string out = Block(head) + Open("{{") + " " + Pick(kLoopVars) + " " + Close("}}") +
-                          Body(depth);
+        std::string out =
+            Block(head) + Open("{{") + " " + Pick(kLoopVars) + " " + Close("}}") + Body(depth);
         if (Chance(20)) out += Block(Chance(50) ? "break" : "continue");
         if (Chance(25)) out += Block("else") + Body(depth);
         return out + Block("endfor");
       }
-      case 4: return Block("set v" + std::to_string(Int(0, 2)) + " = " + Expr(2)) +
-                     Open("{{") + " v" + std::to_string(Int(0, 2)) + " " + Close("}}");
-      case 5: return Block("set ns = namespace(c=0)") + Block("for x in l") +
-                     Block("set ns.c = ns.c + x") + Block("endfor") + "{{ ns.c }}";
-      case 6: return Block("macro mac(a, b=" + Literal() + ")") + "{{ a }}|{{ b }}" +
-                     Body(depth) + Block("endmacro") + "{{ mac(" + Expr(1) + ") }}";
-      case 7: return "{# c #}" + Text();
-      default: return Block("filter upper") + Body(depth) + Block("endfilter");
+      case 4:
+        return Block("set v" + std::to_string(Int(0, 2)) + " = " + Expr(2)) + Open("{{") + " v" +
+               std::to_string(Int(0, 2)) + " " + Close("}}");
+      case 5:
+        return Block("set ns = namespace(c=0)") + Block("for x in l") +
+               Block("set ns.c = ns.c + x") + Block("endfor") + "{{ ns.c }}";
+      case 6:
+        return Block("macro mac(a, b=" + Literal() + ")") + "{{ a }}|{{ b }}" + Body(depth) +
+               Block("endmacro") + "{{ mac(" + Expr(1) + ") }}";
+      case 7:
+        return "{# c #}" + Text();
+      default:
+        return Block("filter upper") + Body(depth) + Block("endfilter");
     }
   }
 
@@ -174,9 +235,11 @@ TEST(JinjaFuzz, RandomTemplatesMatchPythonJinja2) {
   std::vector<testing::OracleSample> samples;
   // SHIMMY_JINJA_FUZZ_SEEDS=N explores further; the default keeps the run short.
   uint32_t n_seeds = 600;
-  if (const char* env = std::getenv("SHIMMY_JINJA_FUZZ_SEEDS")) n_seeds = std::strtoul(env, nullptr, 10);
+  if (const char* env = std::getenv("SHIMMY_JINJA_FUZZ_SEEDS"))
+    n_seeds = std::strtoul(env, nullptr, 10);
   uint32_t first_seed = 1;
-  if (const char* env = std::getenv("SHIMMY_JINJA_FUZZ_FIRST_SEED")) first_seed = std::strtoul(env, nullptr, 10);
+  if (const char* env = std::getenv("SHIMMY_JINJA_FUZZ_FIRST_SEED"))
+    first_seed = std::strtoul(env, nullptr, 10);
   for (uint32_t seed = first_seed; seed < first_seed + n_seeds; ++seed) {
     TemplateGenerator gen(seed);
     samples.push_back({gen.Template(), context});
@@ -195,7 +258,8 @@ TEST(JinjaFuzz, RandomTemplatesMatchPythonJinja2) {
       continue;
     }
     if (++failures > 15) continue;  // keep the report readable
-    ADD_FAILURE() << "seed " << first_seed + i << " template:\n" << samples[i].source << "\nours: "
+    ADD_FAILURE() << "seed " << first_seed + i << " template:\n"
+                  << samples[i].source << "\nours: "
                   << (got.ok() ? "ok '" + *got + "'" : "error " + got.error().message())
                   << "\njinja2: "
                   << (want.ok ? "ok '" + want.output + "'" : want.error_type + " " + want.error);

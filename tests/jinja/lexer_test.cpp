@@ -1,9 +1,10 @@
 // Whitespace control and lexing: trim_blocks, lstrip_blocks, -/+ markers,
 // comments, raw blocks, newline normalisation. Expected strings are Python
 // jinja2's output under HF settings.
+#include "jinja/lexer.h"
+
 #include <gtest/gtest.h>
 
-#include "jinja/lexer.h"
 #include "test_util.h"
 
 namespace shimmy::jinja {
@@ -63,7 +64,8 @@ TEST(JinjaLexer, NumbersAndStrings) {
   EXPECT_EQ(Render("{{ 1_000 }} {{ 0x1F }} {{ 0b101 }} {{ 0o17 }} {{ 1e3 }} {{ 2.50 }}"),
             "1000 31 5 15 1000.0 2.5");
   EXPECT_EQ(Render(R"({{ 'it\'s' }}|{{ "a\"b" }}|{{ '\u00e9\x41\t' }}|{{ 'a' 'b' }}|{{ '\d' }})"),
-            "it's|a\"b|\xC3\xA9" "A\t|ab|\\d");
+            "it's|a\"b|\xC3\xA9"
+            "A\t|ab|\\d");
 }
 
 TEST(JinjaLexer, TokensCarryPositions) {

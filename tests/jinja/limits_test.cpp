@@ -36,10 +36,10 @@ TEST(JinjaLimits, HugeLoopsRunOutOfBudget) {
   RenderOptions options;
   options.max_steps = 200000;
   const auto start = std::chrono::steady_clock::now();
-  const std::string error =
-      ErrorOf("{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}"
-              "{% endfor %}",
-              options);
+  const std::string error = ErrorOf(
+      "{% for i in range(100000) %}{% for j in range(100000) %}{{ j }}{% endfor %}"
+      "{% endfor %}",
+      options);
   EXPECT_NE(error.find("budget"), std::string::npos) << error;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // The sandbox's range() cap, as in jinja2.
@@ -80,9 +80,9 @@ TEST(JinjaLimits, ExponentialStringGrowthIsRefused) {
                     options)
                 .find("too large"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}", options)
-                .find("too large"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("{% for i in range(100000) %}{{ 'x' * 100 }}{% endfor %}", options).find("too large"),
+      std::string::npos);
 }
 
 TEST(JinjaLimits, DeepSourceNestingIsASyntaxError) {

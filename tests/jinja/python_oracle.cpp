@@ -52,12 +52,12 @@ with open(sys.argv[2], "w", encoding="utf-8") as f:
 }  // namespace
 
 bool PythonJinjaAvailable() {
-  static const bool available =
-      std::system("python3 -c 'import jinja2' >/dev/null 2>&1") == 0;
+  static const bool available = std::system("python3 -c 'import jinja2' >/dev/null 2>&1") == 0;
   return available;
 }
 
-std::optional<std::vector<OracleResult>> RenderWithPython(const std::vector<OracleSample>& samples) {
+std::optional<std::vector<OracleResult>> RenderWithPython(
+    const std::vector<OracleSample>& samples) {
   if (!PythonJinjaAvailable()) return std::nullopt;
   const auto dir = ::shimmy::testing::TempDir("jinja-oracle");
   const auto script = dir / "oracle.py";
@@ -71,7 +71,8 @@ std::optional<std::vector<OracleResult>> RenderWithPython(const std::vector<Orac
                           output.string() + "' 2>'" + (dir / "stderr.txt").string() + "'";
   if (std::system(cmd.c_str()) != 0) return std::nullopt;
   const auto parsed = nlohmann::json::parse(::shimmy::testing::ReadFile(output), nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_array() || parsed.size() != samples.size()) return std::nullopt;
+  if (parsed.is_discarded() || !parsed.is_array() || parsed.size() != samples.size())
+    return std::nullopt;
   std::vector<OracleResult> results;
   for (const auto& r : parsed) {
     OracleResult result;

@@ -3,12 +3,11 @@
 // (Debian: python3-jinja2); tests skip when it is missing.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shimmy::jinja::testing {
 

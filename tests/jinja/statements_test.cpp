@@ -22,23 +22,26 @@ TEST(JinjaStatements, IfElifElse) {
 }
 
 TEST(JinjaStatements, LoopVariables) {
-  EXPECT_EQ(Render("{% for x in l %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}"
-                   "{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}",
-                   kCtx),
-            "1032True False3;2121FalseFalse3;3210FalseTrue3;");
-  EXPECT_EQ(Render("{% for x in l %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }}|{% endfor %}",
-                   kCtx),
-            "<3>1|3<1>2|1<2>|");
+  EXPECT_EQ(
+      Render("{% for x in l %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}"
+             "{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }};{% endfor %}",
+             kCtx),
+      "1032TrueFalse3;2121FalseFalse3;3210FalseTrue3;");
+  EXPECT_EQ(
+      Render("{% for x in l %}{{ loop.previtem }}<{{ x }}>{{ loop.nextitem }}|{% endfor %}", kCtx),
+      "<3>1|3<1>2|1<2>|");
   EXPECT_EQ(Render("{% for x in l %}{{ loop.cycle('a', 'b') }}{% endfor %}", kCtx), "aba");
-  EXPECT_EQ(Render("{% for x in [1, 1, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}"),
-            "121");
+  EXPECT_EQ(
+      Render("{% for x in [1, 1, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}"),
+      "121");
 }
 
 TEST(JinjaStatements, ForElseFilterUnpackingAndControl) {
   EXPECT_EQ(Render("{% for x in e %}x{% else %}empty{% endfor %}", kCtx), "empty");
-  EXPECT_EQ(Render("{% for x in l if x > 1 %}{{ x }}:{{ loop.index }}/{{ loop.length }} {% endfor %}",
-                   kCtx),
-            "3:1/2 2:2/2 ");
+  EXPECT_EQ(
+      Render("{% for x in l if x > 1 %}{{ x }}:{{ loop.index }}/{{ loop.length }} {% endfor %}",
+             kCtx),
+      "3:1/2 2:2/2 ");
   EXPECT_EQ(Render("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", kCtx), "b=1;a=2;");
   EXPECT_EQ(Render("{% for a, (b, c) in [(1, (2, 3))] %}{{ a }}{{ b }}{{ c }}{% endfor %}"), "123");
   EXPECT_EQ(Render("{% for x in range(9) %}{% if x == 2 %}{% continue %}{% endif %}"
@@ -59,9 +62,9 @@ TEST(JinjaStatements, ForElseFilterUnpackingAndControl) {
 TEST(JinjaStatements, ScopingFollowsJinja2) {
   EXPECT_EQ(Render("{% set x = 1 %}{% if true %}{% set x = 2 %}{% endif %}{{ x }}"), "2");
   // Each loop iteration starts from the outer value; nothing leaks out.
-  EXPECT_EQ(Render("{% set x = 1 %}{% for i in l %}{% set x = x + i %}{{ x }},{% endfor %}{{ x }}",
-                   kCtx),
-            "4,2,3,1");
+  EXPECT_EQ(
+      Render("{% set x = 1 %}{% for i in l %}{% set x = x + i %}{{ x }},{% endfor %}{{ x }}", kCtx),
+      "4,2,3,1");
   EXPECT_EQ(Render("{% for i in l %}{% set y = i %}{% endfor %}[{{ y }}][{{ i }}]", kCtx), "[][]");
   EXPECT_EQ(Render("{% set ns = namespace(total=0) %}{% for i in l %}"
                    "{% set ns.total = ns.total + i %}{% endfor %}{{ ns.total }}",
@@ -76,8 +79,9 @@ TEST(JinjaStatements, Macros) {
   EXPECT_EQ(Render("{% macro m(a, b=2, c='x') %}{{ a }}-{{ b }}-{{ c }}{% endmacro %}"
                    "{{ m(1) }} {{ m(1, 3) }} {{ m(1, c='y') }} [{{ m() }}]"),
             "1-2-x 1-3-x 1-2-y [-2-x]");
-  EXPECT_EQ(Render("{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, k=3) }}"),
-            "1(2,){'k': 3}");
+  EXPECT_EQ(
+      Render("{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, k=3) }}"),
+      "1(2,){'k': 3}");
   EXPECT_EQ(Render("{% macro m(a, b=a * 2) %}{{ b }}{% endmacro %}{{ m(4) }}"), "8");
   EXPECT_EQ(Render("{% set g = 1 %}{% macro m() %}{{ g }}{% endmacro %}{% set g = 2 %}{{ m() }}"),
             "2");
@@ -87,8 +91,9 @@ TEST(JinjaStatements, Macros) {
 }
 
 TEST(JinjaStatements, CallBlocks) {
-  EXPECT_EQ(Render("{% macro wrap() %}[{{ caller() }}]{% endmacro %}{% call wrap() %}in{% endcall %}"),
-            "[in]");
+  EXPECT_EQ(
+      Render("{% macro wrap() %}[{{ caller() }}]{% endmacro %}{% call wrap() %}in{% endcall %}"),
+      "[in]");
   EXPECT_EQ(Render("{% macro each(xs) %}{% for x in xs %}{{ caller(x) }}{% endfor %}{% endmacro %}"
                    "{% call(v) each(l) %}<{{ v }}>{% endcall %}",
                    kCtx),

@@ -5,9 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "jinja/template.h"
 

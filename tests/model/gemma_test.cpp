@@ -23,7 +23,7 @@ class Gemma : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(Gemma, RunsDeterministicallyWhateverTheBatching) {
   const auto dir = TempDir(std::string("gemma-run-") + GetParam());
-  for (const char* type : {"F32", "Q8_0", "Q4_K_M"}) {
+  for (const char* type : {"F32", "Q4_K_M"}) {
     RandomModelSpec spec = *RandomModelPreset(std::string("tiny-") + GetParam());
     spec.type = type;
     const std::string path = WriteModel(spec, dir, type);
@@ -31,8 +31,8 @@ TEST_P(Gemma, RunsDeterministicallyWhateverTheBatching) {
     ASSERT_TRUE(a && b);
     const HParams& hp = a->model().hparams();
     EXPECT_EQ(hp.sliding_window, spec.sliding_window);
-    // 40 tokens: well past the 16-token window.
-    const auto prompt = Prompt(40, spec.n_vocab);
+    // 24 tokens: past the 16-token window.
+    const auto prompt = Prompt(24, spec.n_vocab);
     const auto all = LastLogits(*a, prompt);
     ASSERT_TRUE(testing::AllFinite(all)) << type;
     EXPECT_EQ(all, LastLogits(*b, prompt)) << type << ": another instance differs";
