@@ -44,7 +44,7 @@ SHIMMY_JINJA_SIMPLE_TEST(Number, "number", v.is_number())
 SHIMMY_JINJA_SIMPLE_TEST(String, "string", v.is_string())
 SHIMMY_JINJA_SIMPLE_TEST(Mapping, "mapping", v.is_dict())
 SHIMMY_JINJA_SIMPLE_TEST(Callable, "callable", v.is_function() || v.is_undefined())
-SHIMMY_JINJA_SIMPLE_TEST(Escaped, "escaped", ((void)v, false))
+SHIMMY_JINJA_SIMPLE_TEST(Escaped, "escaped", v.is_markup())
 SHIMMY_JINJA_SIMPLE_TEST(Sequence, "sequence",
                          v.is_undefined() || v.is_string() || v.is_dict() || v.is_sequence())
 SHIMMY_JINJA_SIMPLE_TEST(Iterable, "iterable",
@@ -74,33 +74,27 @@ Result<bool> Upper(Interpreter&, const Value& v, const CallArgs& args) {
   return cased;
 }
 
-Result<bool> Remainder(const Value& v, const Value& divisor, int64_t* out_zero) {
+// Python's `value % divisor == expected`, as jinja2's odd/even/divisibleby.
+Result<bool> RemainderIs(const Value& v, const Value& divisor, int expected) {
   Value r;
   SHIMMY_JINJA_ASSIGN(r, Arithmetic(BinaryOp::kMod, v, divisor, SIZE_MAX));
-  *out_zero = r.AsDouble() == 0 ? 1 : 0;
-  return true;
+  return Equals(r, Value(expected));
 }
 
 Result<bool> Odd(Interpreter&, const Value& v, const CallArgs& args) {
   SHIMMY_JINJA_CHECK(NoArgs("odd", args));
-  int64_t zero = 0;
-  SHIMMY_JINJA_CHECK(Remainder(v, Value(2), &zero));
-  return zero == 0;
+  return RemainderIs(v, Value(2), 1);
 }
 
 Result<bool> Even(Interpreter&, const Value& v, const CallArgs& args) {
   SHIMMY_JINJA_CHECK(NoArgs("even", args));
-  int64_t zero = 0;
-  SHIMMY_JINJA_CHECK(Remainder(v, Value(2), &zero));
-  return zero == 1;
+  return RemainderIs(v, Value(2), 0);
 }
 
 Result<bool> DivisibleBy(Interpreter&, const Value& v, const CallArgs& args) {
   const Value* num = nullptr;
   SHIMMY_JINJA_ASSIGN(num, OneArg("divisibleby", args));
-  int64_t zero = 0;
-  SHIMMY_JINJA_CHECK(Remainder(v, *num, &zero));
-  return zero == 1;
+  return RemainderIs(v, *num, 0);
 }
 
 Result<bool> In(Interpreter&, const Value& v, const CallArgs& args) {

@@ -254,9 +254,7 @@ Result<Value> Interpreter::EvalCall(const CallExpr& e) {
       SHIMMY_JINJA_ASSIGN(args, EvalArgs(e.args));
       auto r = CallMethod(*this, obj, attr.name, args);
       if (!r) return Located(e, r.error());
-      if (r->is_string()) {
-        if (auto size = CheckSize(r->str().size()); !size) return Located(e, size.error());
-      }
+      if (auto charged = ChargeCall(obj, args, *r); !charged) return Located(e, charged.error());
       return r;
     }
     Value callee = GetAttr(obj, attr.name);
@@ -272,6 +270,8 @@ Result<Value> Interpreter::EvalCall(const CallExpr& e) {
   SHIMMY_JINJA_ASSIGN(args, EvalArgs(e.args));
   auto r = CallValue(callee, std::move(args));
   if (!r) return Located(e, r.error());
+  if (auto charged = ChargeCall(Value(), CallArgs(), *r); !charged)
+    return Located(e, charged.error());
   return r;
 }
 
@@ -308,9 +308,7 @@ Result<Value> Interpreter::EvalFilter(const FilterExpr& e, const Value* body_inp
   SHIMMY_JINJA_ASSIGN(args, EvalArgs(e.args));
   auto r = CallFilter(e.name, input, args);
   if (!r) return Located(e, r.error());
-  if (r->is_string()) {
-    if (auto size = CheckSize(r->str().size()); !size) return Located(e, size.error());
-  }
+  if (auto charged = ChargeCall(input, args, *r); !charged) return Located(e, charged.error());
   return r;
 }
 
@@ -321,6 +319,7 @@ Result<Value> Interpreter::EvalTest(const TestExpr& e) {
   SHIMMY_JINJA_ASSIGN(args, EvalArgs(e.args));
   auto r = CallTest(e.name, input, args);
   if (!r) return Located(e, r.error());
+  if (auto charged = ChargeCall(input, args, Value()); !charged) return Located(e, charged.error());
   return Value(*r != e.negated);
 }
 
@@ -335,10 +334,16 @@ Result<Value> Interpreter::EvalBinary(const BinaryExpr& e) {
     std::string l = ToStr(left);
     std::string r = ToStr(right);
     if (auto size = CheckSize(l.size() + r.size()); !size) return Located(e, size.error());
-    return Value(l + r);
+    Value joined(l + r);
+    if (auto charged = ChargeCall(Value(), CallArgs(), joined); !charged) {
+      return Located(e, charged.error());
+    }
+    return joined;
   }
   auto r = Arithmetic(e.op, left, right, options_.max_bytes);
   if (!r) return Located(e, r.error());
+  if (auto charged = ChargeCall(Value(), CallArgs(), *r); !charged)
+    return Located(e, charged.error());
   return r;
 }
 
@@ -348,6 +353,8 @@ Result<Value> Interpreter::EvalCompare(const CompareExpr& e) {
   for (const auto& [op, operand] : e.rest) {
     Value right;
     SHIMMY_JINJA_ASSIGN(right, Eval(*operand));
+    if (auto charged = ChargeCall(left, CallArgs(), right); !charged)
+      return Located(e, charged.error());
     bool ok = false;
     switch (op) {
       case CompareOp::kEq:

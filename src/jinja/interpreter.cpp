@@ -6,75 +6,6 @@
 #include "jinja/try.h"
 
 namespace shimmy::jinja {
-namespace {
-
-// A macro (or the body of a {% call %} block) bound to the scope it was
-// defined in.
-class MacroFunction : public Function {
- public:
-  MacroFunction(std::shared_ptr<const MacroDef> def, std::shared_ptr<Frame> closure)
-      : def_(std::move(def)), closure_(std::move(closure)) {}
-
-  std::string_view name() const override { return def_->name; }
-  std::string Describe() const override { return "<Macro '" + def_->name + "'>"; }
-  Result<Value> Call(Interpreter& interp, CallArgs args) const override {
-    return interp.InvokeMacro(*def_, closure_, std::move(args));
-  }
-
- private:
-  std::shared_ptr<const MacroDef> def_;
-  std::shared_ptr<Frame> closure_;
-};
-
-// The per-loop state behind loop.cycle() and loop.changed().
-struct LoopState {
-  size_t index0 = 0;
-  bool has_changed_value = false;
-  Value last_changed;
-};
-
-// The attribute names of a loop object, built once.
-struct LoopKeys {
-  Value index{"index"}, index0{"index0"}, first{"first"}, depth{"depth"}, depth0{"depth0"},
-      previtem{"previtem"}, cycle{"cycle"}, changed{"changed"}, revindex{"revindex"},
-      revindex0{"revindex0"}, last{"last"}, length{"length"}, nextitem{"nextitem"};
-};
-
-const LoopKeys& Keys() {
-  static const LoopKeys kKeys;
-  return kKeys;
-}
-
-class LoopCycle : public Function {
- public:
-  explicit LoopCycle(std::shared_ptr<LoopState> state) : state_(std::move(state)) {}
-  std::string_view name() const override { return "cycle"; }
-  Result<Value> Call(Interpreter&, CallArgs args) const override {
-    if (args.positional.empty()) return Error("no items for cycling given");
-    return args.positional[state_->index0 % args.positional.size()];
-  }
-
- private:
-  std::shared_ptr<LoopState> state_;
-};
-
-class LoopChanged : public Function {
- public:
-  explicit LoopChanged(std::shared_ptr<LoopState> state) : state_(std::move(state)) {}
-  std::string_view name() const override { return "changed"; }
-  Result<Value> Call(Interpreter&, CallArgs args) const override {
-    Value current = Value::FromList(std::move(args.positional));
-    if (state_->has_changed_value && Equals(current, state_->last_changed)) return Value(false);
-    state_->has_changed_value = true;
-    state_->last_changed = std::move(current);
-    return Value(true);
-  }
-
- private:
-  std::shared_ptr<LoopState> state_;
-};
-
-}  // namespace
 
 const Value* Frame::Find(std::string_view name) const {
   for (const auto& [key, value] : vars) {
@@ -122,6 +53,25 @@ Status Interpreter::Charge(int64_t n) {
                  std::to_string(options_.max_steps) + " steps");
   }
   return {};
+}
+
+namespace {
+
+int64_t WorkUnits(const Value& v) {
+  if (v.is_string()) return static_cast<int64_t>(v.str().size() / 16);
+  if (v.is_list()) return static_cast<int64_t>(v.list().size());
+  if (v.is_dict()) return static_cast<int64_t>(v.dict().size());
+  return 0;
+}
+
+}  // namespace
+
+Status Interpreter::ChargeCall(const Value& input, const CallArgs& args, const Value& result) {
+  int64_t units = 1 + WorkUnits(input) + WorkUnits(result);
+  for (const Value& v : args.positional) units += WorkUnits(v);
+  for (const auto& [name, v] : args.keywords) units += WorkUnits(v);
+  if (result.is_string()) SHIMMY_JINJA_CHECK(CheckSize(result.str().size()));
+  return Charge(units);
 }
 
 Error Interpreter::Located(const Node& at, const Error& error) {
@@ -221,8 +171,7 @@ Result<Interpreter::Flow> Interpreter::ExecStmt(const Stmt& stmt) {
     }
     case StmtKind::kMacro: {
       const auto& s = static_cast<const MacroStmt&>(stmt);
-      frame_->Set(s.def->name,
-                  Value::FromFunction(std::make_shared<MacroFunction>(s.def, frame_)));
+      frame_->Set(s.def->name, MakeMacro(s.def, frame_));
       macro_frames_.push_back(frame_);
       return Flow::kNormal;
     }
@@ -233,8 +182,7 @@ Result<Interpreter::Flow> Interpreter::ExecStmt(const Stmt& stmt) {
       SHIMMY_JINJA_ASSIGN(callee, Eval(*call.callee));
       CallArgs args;
       SHIMMY_JINJA_ASSIGN(args, EvalArgs(call.args));
-      args.keywords.emplace_back(
-          "caller", Value::FromFunction(std::make_shared<MacroFunction>(s.caller, frame_)));
+      args.keywords.emplace_back("caller", MakeMacro(s.caller, frame_));
       auto result = CallValue(callee, std::move(args));
       if (!result) return Located(stmt, result.error());
       auto emitted = Emit(ToStr(*result));
@@ -281,90 +229,6 @@ Result<Interpreter::Flow> Interpreter::ExecStmt(const Stmt& stmt) {
       SHIMMY_JINJA_ASSIGN(flow, ExecBody(static_cast<const ScopeStmt&>(stmt).body));
       return flow;
     }
-  }
-  return Flow::kNormal;
-}
-
-Result<Interpreter::Flow> Interpreter::ExecFor(const ForStmt& stmt) {
-  if (stmt.recursive) return Located(stmt, Error("recursive for loops are not supported"));
-  Value iterable;
-  SHIMMY_JINJA_ASSIGN(iterable, Eval(*stmt.iter));
-  auto listed = Iterate(iterable);
-  if (!listed) return Located(*stmt.iter, listed.error());
-  List items = std::move(*listed);
-  // Whether an item passes the loop's `if` (evaluated with the target bound).
-  auto accept = [&](const Value& item) -> Result<bool> {
-    ScopeGuard scope(*this);
-    auto assigned = Assign(*stmt.target, item);
-    if (!assigned) return Located(stmt, assigned.error());
-    Value keep;
-    SHIMMY_JINJA_ASSIGN(keep, Eval(*stmt.filter));
-    return Truthy(keep);
-  };
-  // jinja2 filters lazily; filtering up front is only needed when the body
-  // asks how many items remain.
-  const bool lazy = stmt.filter != nullptr && !stmt.needs_lookahead;
-  if (stmt.filter != nullptr && !lazy) {
-    List kept;
-    for (Value& item : items) {
-      bool keep = false;
-      SHIMMY_JINJA_ASSIGN(keep, accept(item));
-      if (keep) kept.push_back(std::move(item));
-    }
-    items = std::move(kept);
-  }
-  auto state = std::make_shared<LoopState>();
-  const Value cycle = Value::FromFunction(std::make_shared<LoopCycle>(state));
-  const Value changed = Value::FromFunction(std::make_shared<LoopChanged>(state));
-  const size_t n = items.size();
-  size_t index0 = 0;
-  // Like jinja2, the else block runs unless some iteration ran its body to
-  // the end (an iteration left by break or continue does not count).
-  bool completed_any = false;
-  Value previous = Value::Undefined("there is no previous item");
-  for (size_t i = 0; i < n; ++i) {
-    if (auto charged = Charge(1); !charged) return Located(stmt, charged.error());
-    if (lazy) {
-      bool keep = false;
-      SHIMMY_JINJA_ASSIGN(keep, accept(items[i]));
-      if (!keep) continue;
-    }
-    ScopeGuard scope(*this);
-    auto assigned = Assign(*stmt.target, items[i]);
-    if (!assigned) return Located(stmt, assigned.error());
-    if (stmt.uses_loop) {
-      state->index0 = index0;
-      const LoopKeys& k = Keys();
-      Dict loop;
-      loop.Reserve(13);
-      loop.AppendNew(k.index, Value(index0 + 1));
-      loop.AppendNew(k.index0, Value(index0));
-      loop.AppendNew(k.first, Value(index0 == 0));
-      loop.AppendNew(k.depth, Value(1));
-      loop.AppendNew(k.depth0, Value(0));
-      loop.AppendNew(k.previtem, previous);
-      loop.AppendNew(k.cycle, cycle);
-      loop.AppendNew(k.changed, changed);
-      if (!lazy) {
-        loop.AppendNew(k.revindex, Value(n - i));
-        loop.AppendNew(k.revindex0, Value(n - i - 1));
-        loop.AppendNew(k.last, Value(i + 1 == n));
-        loop.AppendNew(k.length, Value(n));
-        loop.AppendNew(k.nextitem,
-                       i + 1 < n ? items[i + 1] : Value::Undefined("there is no next item"));
-      }
-      frame_->Set("loop", Value::FromDict(std::move(loop)));
-    }
-    Flow flow;
-    SHIMMY_JINJA_ASSIGN(flow, ExecBody(stmt.body));
-    if (flow == Flow::kBreak) break;
-    if (flow == Flow::kNormal) completed_any = true;
-    previous = items[i];
-    ++index0;
-  }
-  if (!completed_any) {
-    ScopeGuard scope(*this);
-    SHIMMY_JINJA_CHECK(ExecBody(stmt.else_body));
   }
   return Flow::kNormal;
 }
@@ -416,77 +280,6 @@ Status Interpreter::Assign(const Expr& target, const Value& value) {
 
 Result<Value> Interpreter::ApplyFilterChain(const Expr& chain, const Value& input) {
   return EvalFilter(static_cast<const FilterExpr&>(chain), &input);
-}
-
-Result<Value> Interpreter::InvokeMacro(const MacroDef& def, const std::shared_ptr<Frame>& closure,
-                                       CallArgs args) {
-  if (call_depth_ >= options_.max_call_depth) {
-    return Error("macro calls nested deeper than " + std::to_string(options_.max_call_depth) +
-                 " (infinite recursion?)");
-  }
-  const size_t n_params = def.params.size();
-  if (args.positional.size() > n_params && !def.uses_varargs) {
-    return Error("macro '" + def.name + "' takes not more than " + std::to_string(n_params) +
-                 " argument(s)");
-  }
-  auto frame = std::make_shared<Frame>(closure);
-  std::vector<bool> given(n_params, false);
-  for (size_t i = 0; i < n_params && i < args.positional.size(); ++i) {
-    frame->Set(def.params[i], args.positional[i]);
-    given[i] = true;
-  }
-  Dict extra_kwargs;
-  for (auto& [name, value] : args.keywords) {
-    size_t i = 0;
-    while (i < n_params && def.params[i] != name) ++i;
-    if (i < n_params) {
-      if (given[i])
-        return Error("macro '" + def.name + "' got multiple values for argument '" + name + "'");
-      frame->Set(name, std::move(value));
-      given[i] = true;
-    } else if (name == "caller" && def.uses_caller) {
-      frame->Set("caller", std::move(value));
-    } else if (def.uses_kwargs) {
-      extra_kwargs.Set(Value(name), std::move(value));
-    } else {
-      return Error("macro '" + def.name + "' takes no keyword argument '" + name + "'");
-    }
-  }
-  if (def.uses_varargs) {
-    List rest;
-    for (size_t i = n_params; i < args.positional.size(); ++i) rest.push_back(args.positional[i]);
-    frame->Set("varargs", Value::FromList(std::move(rest), SeqKind::kTuple));
-  }
-  if (def.uses_kwargs) frame->Set("kwargs", Value::FromDict(std::move(extra_kwargs)));
-  if (def.uses_caller && frame->Find("caller") == nullptr) {
-    frame->Set("caller", Value::Undefined("No caller defined"));
-  }
-
-  ++call_depth_;
-  std::shared_ptr<Frame> saved = std::move(frame_);
-  frame_ = frame;
-  Result<std::string> text = std::string();
-  // Defaults are evaluated at call time, in the macro's scope, so they can
-  // refer to earlier parameters.
-  for (size_t i = 0; i < n_params; ++i) {
-    if (given[i]) continue;
-    if (def.defaults[i] == nullptr) {
-      frame->Set(def.params[i],
-                 Value::Undefined("parameter '" + def.params[i] + "' was not provided"));
-      continue;
-    }
-    auto v = Eval(*def.defaults[i]);
-    if (!v) {
-      text = v.error();
-      break;
-    }
-    frame->Set(def.params[i], std::move(*v));
-  }
-  if (text) text = Capture(def.body);
-  frame_ = std::move(saved);
-  --call_depth_;
-  if (!text) return text.error();
-  return Value(std::move(*text));
 }
 
 }  // namespace shimmy::jinja

@@ -29,6 +29,9 @@ struct Frame {
   std::vector<std::pair<std::string, Value>> vars;
 };
 
+// A callable for a macro or call-block body that closes over `closure`.
+Value MakeMacro(std::shared_ptr<const MacroDef> def, std::shared_ptr<Frame> closure);
+
 class Interpreter {
  public:
   explicit Interpreter(const RenderOptions& options) : options_(options) {}
@@ -49,6 +52,9 @@ class Interpreter {
   Status CheckSize(size_t n) const;
   // Charges `n` steps to the budget.
   Status Charge(int64_t n);
+  // Charges a built-in call by the size of what it read and made (a list
+  // item or 16 string bytes is one step) and checks the result's size.
+  Status ChargeCall(const Value& input, const CallArgs& args, const Value& result);
   std::tm Now() const;
   // Renders a macro or caller body for a call.
   Result<Value> InvokeMacro(const MacroDef& def, const std::shared_ptr<Frame>& closure,

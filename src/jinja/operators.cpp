@@ -103,9 +103,17 @@ Result<Value> FloatArithmetic(BinaryOp op, double x, double y) {
     case BinaryOp::kDiv:
       if (y == 0) return Error("float division by zero");
       return Value(x / y);
-    case BinaryOp::kFloorDiv:
+    case BinaryOp::kFloorDiv: {
       if (y == 0) return Error("float floor division by zero");
-      return Value(std::floor(x / y));
+      // Python's float floor division goes through fmod, so 1 // 0.1 is 9.0.
+      double mod = std::fmod(x, y);
+      double div = (x - mod) / y;
+      if (mod != 0 && ((y < 0) != (mod < 0))) div -= 1.0;
+      if (div == 0) return Value(std::copysign(0.0, x / y));
+      double floored = std::floor(div);
+      if (div - floored > 0.5) floored += 1.0;
+      return Value(floored);
+    }
     case BinaryOp::kMod: {
       if (y == 0) return Error("float modulo");
       double m = std::fmod(x, y);
@@ -113,9 +121,17 @@ Result<Value> FloatArithmetic(BinaryOp op, double x, double y) {
       if (m == 0) m = std::copysign(0.0, y);
       return Value(m);
     }
-    case BinaryOp::kPow:
+    case BinaryOp::kPow: {
       if (x == 0 && y < 0) return Error("0.0 cannot be raised to a negative power");
-      return Value(std::pow(x, y));
+      if (x < 0 && std::isfinite(y) && y != std::floor(y)) {
+        return Error("complex results are not supported");  // Python returns a complex
+      }
+      const double r = std::pow(x, y);
+      if (std::isinf(r) && std::isfinite(x) && std::isfinite(y)) {
+        return Error("(34, 'Numerical result out of range')");
+      }
+      return Value(r);
+    }
     default:
       return Error("bad arithmetic operator");
   }
@@ -126,7 +142,8 @@ Result<Value> Repeat(const Value& seq, int64_t times, size_t max_bytes) {
     if (seq.is_string()) return seq.is_markup() ? Value::Markup("") : Value(std::string());
     return Value::FromList({}, seq.seq_kind());
   }
-  const size_t unit = seq.is_string() ? seq.str().size() : seq.list().size();
+  // A list item costs a Value (32 bytes) and more: cap lists tighter.
+  const size_t unit = seq.is_string() ? seq.str().size() : seq.list().size() * 32;
   if (unit != 0 && static_cast<uint64_t>(times) > max_bytes / unit) {
     return Error("result too large (limit " + std::to_string(max_bytes) + ")");
   }
@@ -145,6 +162,11 @@ Result<Value> Repeat(const Value& seq, int64_t times, size_t max_bytes) {
 }  // namespace
 
 Result<Value> Arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max_bytes) {
+  if (op == BinaryOp::kMod && a.is_string()) {  // str % x formats whatever x is
+    auto s = PercentFormat(a.str(), b, a.is_markup());
+    if (!s) return s.error();
+    return a.is_markup() ? Value::Markup(std::move(*s)) : Value(std::move(*s));
+  }
   if (a.is_undefined()) return UndefinedUse(a);
   if (b.is_undefined()) return UndefinedUse(b);
   if (a.is_number() && b.is_number()) {
@@ -170,7 +192,7 @@ Result<Value> Arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max
           return Error("can only concatenate " + TypeName(a) + " (not \"" + TypeName(b) +
                        "\") to " + TypeName(a));
         }
-        if (a.list().size() + b.list().size() > max_bytes) return Error("result too large");
+        if ((a.list().size() + b.list().size()) * 32 > max_bytes) return Error("result too large");
         List out = a.list();
         out.insert(out.end(), b.list().begin(), b.list().end());
         return Value::FromList(std::move(out), a.seq_kind());
@@ -181,13 +203,6 @@ Result<Value> Arithmetic(BinaryOp op, const Value& a, const Value& b, size_t max
         return Repeat(a, b.int_value(), max_bytes);
       if ((b.is_string() || b.is_sequence()) && a.is_integral())
         return Repeat(b, a.int_value(), max_bytes);
-      break;
-    case BinaryOp::kMod:
-      if (a.is_string()) {
-        auto s = PercentFormat(a.str(), b, a.is_markup());
-        if (!s) return s.error();
-        return a.is_markup() ? Value::Markup(std::move(*s)) : Value(std::move(*s));
-      }
       break;
     default:
       break;

@@ -13,8 +13,9 @@
 
 namespace shimmy::jinja {
 
-// Deepest nesting of expressions or blocks the parser accepts.
-inline constexpr int kMaxParseDepth = 128;
+// Deepest nesting of expressions or blocks the parser accepts (a chain like
+// a + b + c nests one level per operator).
+inline constexpr int kMaxParseDepth = 256;
 
 Result<Body> Parse(std::vector<Token> tokens);
 

@@ -52,6 +52,24 @@ class Parser {
     int& depth_;
   };
 
+  // Left-associative chains (a + b + c, x.a.b, x|f|g) nest one node per
+  // link; each link counts as a level until the chain's parse returns.
+  class ChainGuard {
+   public:
+    explicit ChainGuard(int& depth) : depth_(depth) {}
+    ~ChainGuard() { depth_ -= links_; }
+    // Adds a link; false when the tree got too deep.
+    bool Link() {
+      ++depth_;
+      ++links_;
+      return depth_ <= kMaxParseDepth;
+    }
+
+   private:
+    int& depth_;
+    int links_ = 0;
+  };
+
   const Token& Peek(size_t ahead = 0) const {
     const size_t i = pos_ + ahead;
     return i < tokens_.size() ? tokens_[i] : tokens_.back();

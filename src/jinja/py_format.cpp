@@ -228,7 +228,8 @@ Result<std::string> PercentFormat(std::string_view format, const Value& args, bo
   }
   // Python treats any non-tuple operand with __getitem__ (dict, list) as a
   // mapping and then does not complain about unused arguments.
-  const bool mapping_like = args.is_dict() || (args.is_list() && args.seq_kind() == SeqKind::kList);
+  const bool mapping_like = args.is_dict() || args.is_undefined() ||
+                            (args.is_list() && args.seq_kind() == SeqKind::kList);
   size_t next = 0;
   bool used_mapping = false;
   std::string out;

@@ -92,6 +92,12 @@ const std::vector<std::string>& Corpus() {
       "{{ 1 if t else 2 if fa else 3 }} {{ (1 if fa else 2) + 10 }}",
       "{{ none == none }} {{ undefined_name == undefined_name }} {{ none is none }} {{ [] == [] }} "
       "{{ {'a': 1} == {'a': 1} }}",
+      "{{ 1 // 0.1 }} {{ -1 // 0.1 }} {{ 7.0 // -2 }} {{ 0.1 is odd }} {{ 3.0 is odd }} {{ 4.5 is "
+      "divisibleby 1.5 }}",
+      "{{ 'a%sb' % nope }}|{{ 'ab' % nope }}|{{ 'ab' % [] }}|{{ 'ab' % {} }}|{{ '%s' % [1] }}",
+      "{{ 2.5 ** 1000 }}",
+      "{{ 'ab' % (1,) }}",
+      "{{ ('x' | e) is escaped }} {{ 'x' is escaped }}",
       "{{ 10 / 0 }}",
       "{{ 'a' + 1 }}",
       "{{ 'a' < 1 }}",
