@@ -15,20 +15,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <vector>
 
 #include "app/commands.h"
+#include "app/model_arg.h"
 #include "engine/instance.h"
 
 namespace shimmy::app {
 namespace {
 
 struct BenchOptions {
-  std::string model;
+  ModelArgs model_args;  // as typed
+  std::string model;     // the file it resolved to
   int prompt_len = 512;
   int gen_len = 128;
   int reps = 3;
@@ -144,9 +145,6 @@ void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>&
 }
 
 int RunBench(const BenchOptions& o) {
-  if (o.prompt_len + o.gen_len <= 0)
-    return Fail("nothing to measure: --prompt-len and --gen-len are 0", kExitUsage);
-  if (!std::filesystem::exists(o.model)) return Fail(o.model + ": no such file");
   auto created = Instance::Create(
       {.path = o.model, .n_ctx = o.prompt_len + o.gen_len, .n_threads = o.threads});
   if (!created) return Fail(created.error().message());
@@ -183,12 +181,24 @@ int RunBench(const BenchOptions& o) {
   return kExitOk;
 }
 
+// Resolves the model name to its file, then benchmarks it.
+int ResolveAndRun(BenchOptions& o) {
+  if (o.prompt_len + o.gen_len <= 0)
+    return Fail("nothing to measure: --prompt-len and --gen-len are 0", kExitUsage);
+  auto split = SplitModelArgs(o.model_args, /*prompt_text=*/false, /*prompt_given=*/false);
+  if (!split) return Fail(split.error().message(), kExitUsage);
+  auto model = ResolveModelArg(split->model);
+  if (!model) return Fail(model.error().message());
+  o.model = model->path;
+  return RunBench(o);
+}
+
 }  // namespace
 
 void RegisterBench(CLI::App& app, CommandRunner& runner) {
   auto o = std::make_shared<BenchOptions>();
   auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed (tokens/second)");
-  cmd->add_option("model", o->model, "GGUF model file")->required();
+  AddModelArgs(cmd, o->model_args, /*prompt_text=*/false);
   cmd->add_option("-p,--prompt-len", o->prompt_len, "Prompt tokens per prefill (0: decode only)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 20));
@@ -201,7 +211,7 @@ void RegisterBench(CLI::App& app, CommandRunner& runner) {
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
   cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
   cmd->add_flag("--json", o->json, "Print one JSON object");
-  cmd->callback([o, &runner] { runner = [o] { return RunBench(*o); }; });
+  cmd->callback([o, &runner] { runner = [o] { return ResolveAndRun(*o); }; });
 }
 
 }  // namespace shimmy::app

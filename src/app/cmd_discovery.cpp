@@ -11,8 +11,7 @@
 #include <vector>
 
 #include "app/commands.h"
-#include "discovery/discover.h"
-#include "discovery/registry.h"
+#include "app/model_arg.h"
 #include "gguf/summary.h"
 
 namespace shimmy::app {
@@ -95,25 +94,11 @@ void PrintTable(const std::vector<const ModelEntry*>& models) {
 }
 
 int Run(const DiscoveryCliOptions& opts, bool rescan) {
-  const discovery::Environment env = discovery::Environment::FromProcess();
-  const bool use_cache = env.Get("SHIMMY_NO_DISCOVERY_CACHE") != "1";
-  const std::string cache_file = use_cache ? discovery::CacheFilePath(env) : std::string();
-  discovery::FactCache cache;
-  if (!rescan && !cache_file.empty()) cache.Load(cache_file);
-  discovery::DiscoverOptions options;
-  options.model_dirs = opts.model_dirs;
-  options.reread = rescan;
-  discovery::DiscoveryResult result = discovery::Discover(env, options, cache);
-  if (!cache_file.empty()) {
-    if (auto st = cache.Save(cache_file); !st && rescan) {
-      std::fprintf(stderr, "warning: %s\n", st.error().message().c_str());
-    }
+  DiscoveredModels result = DiscoverModels(opts.model_dirs, rescan);
+  if (!result.cache_error.empty() && rescan) {
+    std::fprintf(stderr, "warning: %s\n", result.cache_error.c_str());
   }
-
-  discovery::Registry registry(std::move(result.models));
-  if (const std::string aliases = discovery::AliasFilePath(env); !aliases.empty()) {
-    for (auto& p : registry.LoadAliasFile(aliases)) result.problems.push_back(std::move(p));
-  }
+  const discovery::Registry& registry = result.registry;
   std::vector<const ModelEntry*> shown;
   for (const ModelEntry& e : registry.models()) {
     if (!opts.llm_only || e.facts.kind == discovery::ModelKind::kLlm) shown.push_back(&e);

@@ -2,16 +2,20 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/model_arg.h"
 #include "engine/generator.h"
+#include "sampling/json_schema.h"
 
 namespace shimmy::app {
 namespace {
 
 struct GenerateOptions {
+  ModelArgs model_args;  // as typed; `model` is the resolved file
   std::string model;
   std::string prompt;
   std::string prompt_tokens;
@@ -26,6 +30,9 @@ struct GenerateOptions {
   int ctx = 0;
   std::vector<std::string> stop;
   bool json = false;
+  std::string format;        // "json": any JSON object (structured output)
+  std::string json_schema;   // a JSON schema file the output must follow
+  std::string grammar_file;  // a GBNF grammar file the output must follow
   std::string positions = "last";
 };
 
@@ -72,6 +79,31 @@ Result<std::vector<TokenId>> PromptIds(const GenerateOptions& o, const Instance&
   return inst.tokenizer().Encode(o.prompt, {.add_special = true, .parse_special = true});
 }
 
+// The grammar that --format / --json-schema / --grammar ask for, or null.
+Result<std::shared_ptr<const Grammar>> OutputGrammar(const GenerateOptions& o) {
+  const int given = !o.format.empty() + !o.json_schema.empty() + !o.grammar_file.empty();
+  if (given > 1) return Error("give at most one of --format, --json-schema and --grammar");
+  if (!o.format.empty()) {
+    if (o.format != "json") return Error("--format takes 'json'");
+    return JsonObjectGrammar();
+  }
+  const std::string& path = !o.json_schema.empty() ? o.json_schema : o.grammar_file;
+  if (path.empty()) return std::shared_ptr<const Grammar>();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(path + ": cannot read the file");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  Result<std::shared_ptr<const Grammar>> g = Error("");
+  if (!o.json_schema.empty()) {
+    const auto schema = nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (schema.is_discarded()) return Error(path + ": not valid JSON");
+    g = JsonSchemaGrammar(schema);
+  } else {
+    g = Grammar::Parse(text);
+  }
+  if (!g) return g.error().Context(path);
+  return g;
+}
+
 int RunGenerate(const GenerateOptions& o) {
   if (o.prompt.empty() == o.prompt_tokens.empty()) {
     return Fail("give exactly one of --prompt and --prompt-tokens", kExitUsage);
@@ -91,6 +123,9 @@ int RunGenerate(const GenerateOptions& o) {
   req.sampling.min_p = o.min_p;
   req.sampling.repeat_penalty = o.repeat_penalty;
   if (o.seed >= 0) req.sampling.seed = static_cast<uint64_t>(o.seed);
+  auto grammar = OutputGrammar(o);
+  if (!grammar) return Fail(grammar.error().message(), kExitUsage);
+  req.grammar = *grammar;
 
   TextSink sink;
   if (!o.json) {
@@ -159,8 +194,21 @@ int RunLogits(const GenerateOptions& o) {
   return kExitOk;
 }
 
-void AddModelOptions(CLI::App* cmd, GenerateOptions& o) {
-  cmd->add_option("model", o.model, "GGUF model file")->required();
+// Sorts the positionals into model and prompt text, resolves a model name
+// to its file, then runs `run`.
+int WithModel(GenerateOptions& o, bool prompt_text, int (*run)(const GenerateOptions&)) {
+  const bool prompt_given = !o.prompt.empty() || !o.prompt_tokens.empty();
+  auto split = SplitModelArgs(o.model_args, prompt_text, prompt_given);
+  if (!split) return Fail(split.error().message(), kExitUsage);
+  auto model = ResolveModelArg(split->model);
+  if (!model) return Fail(model.error().message());
+  o.model = model->path;
+  if (split->prompt) o.prompt = *split->prompt;
+  return run(o);
+}
+
+void AddModelOptions(CLI::App* cmd, GenerateOptions& o, bool prompt_text) {
+  AddModelArgs(cmd, o.model_args, prompt_text);
   cmd->add_option("--threads", o.threads, "Compute threads (default: physical cores)");
   cmd->add_option("--ctx", o.ctx, "Context size in tokens (default: the model's)");
 }
@@ -170,7 +218,7 @@ void AddModelOptions(CLI::App* cmd, GenerateOptions& o) {
 void RegisterGenerate(CLI::App& app, CommandRunner& runner) {
   auto o = std::make_shared<GenerateOptions>();
   auto* gen = app.add_subcommand("generate", "Generate text from a prompt, streamed to stdout");
-  AddModelOptions(gen, *o);
+  AddModelOptions(gen, *o, /*prompt_text=*/true);
   gen->add_option("-p,--prompt", o->prompt, "Prompt text");
   gen->add_option("--prompt-tokens", o->prompt_tokens, "Prompt as token ids: 1,2,3");
   gen->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate (default: until the end)");
@@ -183,14 +231,17 @@ void RegisterGenerate(CLI::App& app, CommandRunner& runner) {
   gen->add_option("--seed", o->seed, "Random seed (default: random)");
   gen->add_option("--stop", o->stop, "Stop string (repeatable)");
   gen->add_flag("--json", o->json, "Print one JSON object instead of streaming text");
-  gen->callback([o, &runner] { runner = [o] { return RunGenerate(*o); }; });
+  gen->add_option("--format", o->format, "Constrain the output: 'json' (any JSON object)");
+  gen->add_option("--json-schema", o->json_schema, "Constrain the output to this JSON schema file");
+  gen->add_option("--grammar", o->grammar_file, "Constrain the output to this GBNF grammar file");
+  gen->callback([o, &runner] { runner = [o] { return WithModel(*o, true, RunGenerate); }; });
 
   auto* logits = app.add_subcommand("logits", "Print the logits of a token sequence as JSON");
-  AddModelOptions(logits, *o);
+  AddModelOptions(logits, *o, /*prompt_text=*/false);
   logits->add_option("--prompt-tokens", o->prompt_tokens, "Token ids: 1,2,3")->required();
   logits->add_option("--positions", o->positions, "last or all")->capture_default_str();
   logits->add_flag("--json", o->json, "JSON output (the only format)");
-  logits->callback([o, &runner] { runner = [o] { return RunLogits(*o); }; });
+  logits->callback([o, &runner] { runner = [o] { return WithModel(*o, false, RunLogits); }; });
 }
 
 }  // namespace shimmy::app

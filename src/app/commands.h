@@ -22,5 +22,8 @@ void RegisterGenerate(CLI::App& app, CommandRunner& runner);  // generate, logit
 void RegisterBench(CLI::App& app, CommandRunner& runner);
 void RegisterGpuInfo(CLI::App& app, CommandRunner& runner);
 void RegisterDiscovery(CLI::App& app, CommandRunner& runner);  // list, discover
+void RegisterProbe(CLI::App& app, CommandRunner& runner);
+void RegisterChat(CLI::App& app, CommandRunner& runner);
+void RegisterTemplate(CLI::App& app, CommandRunner& runner);
 
 }  // namespace shimmy::app

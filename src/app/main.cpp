@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   shimmy::app::RegisterBench(app, runner);
   shimmy::app::RegisterGpuInfo(app, runner);
   shimmy::app::RegisterDiscovery(app, runner);
+  shimmy::app::RegisterProbe(app, runner);
+  shimmy::app::RegisterChat(app, runner);
+  shimmy::app::RegisterTemplate(app, runner);
 
   try {
     app.parse(argc, argv);

@@ -1,7 +1,9 @@
 #include "engine/generator.h"
 
+#include <algorithm>
 #include <chrono>
 
+#include "engine/grammar_constraint.h"
 #include "sampling/stop_matcher.h"
 
 namespace shimmy {
@@ -55,18 +57,43 @@ Result<GenerateResult> Generate(Instance& inst, const GenerateRequest& req, cons
     return sink ? sink(piece) : true;
   };
 
+  std::optional<GrammarConstraint> constraint;
+  if (req.grammar) {
+    std::vector<TokenId> ends = req.stop_tokens;
+    if (req.stop_at_eog && have_text) {
+      const auto& eog = inst.tokenizer().vocab().eog;
+      ends.insert(ends.end(), eog.begin(), eog.end());
+    }
+    auto c = GrammarConstraint::Create(inst, req.grammar, std::move(ends));
+    if (!c) return c.error();
+    constraint.emplace(std::move(c).value());
+  }
+
   start = std::chrono::steady_clock::now();
   out.finish_reason = "length";
   bool cancelled = false;
   for (int step = 0; step < limit; ++step) {
+    if (constraint) {
+      if (constraint->Finished()) {  // only an empty grammar gets here
+        out.finish_reason = "stop";
+        break;
+      }
+      if (auto st = constraint->Apply(logits); !st) return st.error();
+    }
     auto token = sampler->Sample(logits);
     if (!token) return token.error();
     const TokenId id = *token;
     sampler->Accept(id);
     out.tokens.push_back(id);
-    if (req.stop_at_eog && have_text && inst.tokenizer().vocab().IsEog(id)) {
+    const bool eog = req.stop_at_eog && have_text && inst.tokenizer().vocab().IsEog(id);
+    const bool stop_token =
+        std::find(req.stop_tokens.begin(), req.stop_tokens.end(), id) != req.stop_tokens.end();
+    if (eog || stop_token) {
       out.finish_reason = "stop";
       break;
+    }
+    if (constraint) {
+      if (auto st = constraint->Accept(id); !st) return st.error();
     }
     if (have_text) {
       const StopMatcher::Output o = stops.Feed(decoder->Push(id));
@@ -78,6 +105,10 @@ Result<GenerateResult> Generate(Instance& inst, const GenerateRequest& req, cons
         out.finish_reason = "stop";
         break;
       }
+    }
+    if (constraint && constraint->Finished()) {  // the structure is closed
+      out.finish_reason = "stop";
+      break;
     }
     if (step + 1 == limit) break;  // no forward pass for a token nobody samples
     const BatchToken next{id, n_prompt + step, req.seq, true};

@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "engine/instance.h"
+#include "sampling/grammar.h"
 #include "sampling/sampler.h"
 
 namespace shimmy {
@@ -30,6 +31,15 @@ struct GenerateRequest {
   SamplingParams sampling;
   std::vector<std::string> stop;
   bool stop_at_eog = true;  // end-of-generation tokens end the output
+  // Further tokens that end the output like EOG (a chat template's
+  // end-of-turn marker); never emitted as text.
+  std::vector<TokenId> stop_tokens;
+  // Structured output: when set, only tokens this grammar accepts are
+  // sampled (json_schema.h builds JSON ones); EOG and stop_tokens only once
+  // the output is complete, and generation ends ("stop") as soon as the
+  // grammar allows nothing more. Stop strings still apply (and may cut the
+  // output short). Needs the model's tokenizer.
+  std::shared_ptr<const Grammar> grammar;
   SeqId seq = 0;
 };
 

@@ -38,4 +38,19 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
   return inst;
 }
 
+std::shared_ptr<const TokenTrie> Instance::token_trie() const {
+  if (!tokenizer_) return nullptr;
+  std::call_once(token_trie_once_, [this] {
+    const Vocab& vocab = tokenizer_->vocab();
+    std::vector<std::string> pieces(static_cast<size_t>(std::max(model_->hparams().n_vocab, 0)));
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      const auto id = static_cast<TokenId>(i);
+      if (!vocab.valid(id) || vocab.IsControlLike(id) || vocab.IsEog(id)) continue;
+      pieces[i] = tokenizer_->TokenToPiece(id, /*special=*/false);
+    }
+    token_trie_ = TokenTrie::Build(std::move(pieces));
+  });
+  return token_trie_;
+}
+
 }  // namespace shimmy

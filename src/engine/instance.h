@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "engine/forward.h"
 #include "kv/kv_cache.h"
 #include "model/model.h"
+#include "sampling/token_trie.h"
 #include "threading/thread_pool.h"
 #include "tokenizer/tokenizer.h"
 
@@ -42,6 +44,12 @@ class Instance {
   Forward& forward() { return *forward_; }
   int n_ctx() const { return n_ctx_; }
   double load_ms() const { return load_ms_; }
+  // The vocabulary as byte strings in a trie, for grammar-constrained
+  // sampling: one piece per id below n_vocab, empty (never allowed) for
+  // control, end-of-generation and out-of-vocabulary ids. Built on first use
+  // (tens of ms for a 150k vocabulary), then shared; null without a
+  // tokenizer. Thread-safe.
+  std::shared_ptr<const TokenTrie> token_trie() const;
 
  private:
   Instance() = default;
@@ -53,6 +61,8 @@ class Instance {
   std::unique_ptr<Forward> forward_;
   int n_ctx_ = 0;
   double load_ms_ = 0;
+  mutable std::once_flag token_trie_once_;
+  mutable std::shared_ptr<const TokenTrie> token_trie_;
 };
 
 }  // namespace shimmy

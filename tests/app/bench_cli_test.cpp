@@ -2,30 +2,20 @@
 // numbers themselves are only checked to be sane).
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/fixtures.h"
+#include "common/run_command.h"
 
 namespace shimmy {
 namespace {
 
-struct BenchRun {
-  int exit_code;
-  std::string out;
-};
+using BenchRun = testing::CommandOutput;
 
 BenchRun Bench(const std::string& args, bool with_stderr = true) {
-  const std::string cmd =
-      std::string(SHIMMY_BINARY) + " bench " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::RunCommand(std::string(SHIMMY_BINARY) + " bench " + args +
+                             (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::string TinyLlama() {

@@ -1,28 +1,18 @@
 // Runs the shimmy binary as a user would and checks output and exit codes.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/fixtures.h"
+#include "common/run_command.h"
 
 namespace shimmy {
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-};
+using CliRun = testing::CommandOutput;
 
 CliRun Shimmy(const std::string& args) {
-  const std::string cmd = std::string(SHIMMY_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::RunCommand(std::string(SHIMMY_BINARY) + " " + args + " 2>&1");
 }
 
 std::string Fixture(const std::string& rel) {

@@ -1,29 +1,20 @@
 // shimmy generate / logits / gpu-info, run as a user would.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/fixtures.h"
+#include "common/run_command.h"
 
 namespace shimmy {
 namespace {
 
-struct Output {
-  int exit_code;
-  std::string out;
-};
+using Output = testing::CommandOutput;
 
 Output RunShimmy(const std::string& args, bool with_stderr = true) {
-  const std::string cmd = std::string(SHIMMY_BINARY) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 65536> buf{};
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return testing::RunCommand(std::string(SHIMMY_BINARY) + " " + args +
+                             (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 std::string Model(const std::string& name) {

@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/fixtures.h"
+#include "common/run_command.h"
 #include "discovery/discover.h"
 #include "discovery/registry.h"
 #include "store_builder.h"
@@ -22,10 +21,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kSystemOllama = "/usr/share/ollama/.ollama/models";
 
-struct CliRun {
-  int exit_code;
-  std::string out;
-};
+using CliRun = testing::CommandOutput;
 
 std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
   for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
@@ -42,12 +38,9 @@ CliRun Shimmy(const fake::Store& s, const std::string& args, const std::string& 
                           s.home.string() + "' SHIMMY_MODEL_PATHS='" + s.custom.string() + ";" +
                           root + "/absent' " + extra_env + " " + SHIMMY_BINARY + " " + args +
                           " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReplaceAll(out, root, "$ROOT")};
+  CliRun r = testing::RunCommand(cmd);
+  r.out = ReplaceAll(r.out, root, "$ROOT");
+  return r;
 }
 
 class StoreTest : public ::testing::Test {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fixture_templates.h"
 #include "common/fixtures.h"
 #include "jinja/template.h"
 
@@ -25,18 +26,7 @@ const std::set<std::string>& KnownFailures() {
   return kKnown;
 }
 
-fs::path TemplatesDir() { return testing::FixturesDir() / "templates"; }
-
-std::vector<std::string> TemplateNames() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(TemplatesDir(), ec)) {
-    if (entry.path().extension() == ".jinja") names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  if (names.empty()) names.push_back("none");  // the test skips without fixtures
-  return names;
-}
+using testing::TemplatesDir;
 
 std::tm FixedClock() {
   std::tm tm{};
@@ -105,14 +95,9 @@ TEST_P(FixtureTemplateTest, RendersAllCasesLikeJinja2) {
             << (known > 0 ? " (" + std::to_string(known) + " known failures)" : "") << "\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Templates, FixtureTemplateTest, ::testing::ValuesIn(TemplateNames()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string id = info.param;
-                           for (char& ch : id) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           }
-                           return id;
-                         });
+INSTANTIATE_TEST_SUITE_P(Templates, FixtureTemplateTest,
+                         ::testing::ValuesIn(testing::FixtureTemplateNames()),
+                         testing::TemplateTestName);
 
 }  // namespace
 }  // namespace shimmy::jinja

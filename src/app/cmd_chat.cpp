@@ -1,0 +1,238 @@
+// shimmy chat MODEL: a conversation in the terminal, in the model's own
+// chat template (src/chat). Each turn renders the whole history, so the
+// model sees every earlier question and answer; answers stream to stdout.
+//
+// Keys: Ctrl-C while an answer is being written stops that answer (what was
+// written stays in the history); Ctrl-C at the prompt, Ctrl-D (end of
+// input) or /exit quit; /clear forgets the history (the system prompt
+// stays). A pipe works like a terminal without the prompts, so
+// `printf 'Hi\n/exit\n' | shimmy chat m` prints one answer per line read.
+//
+// Cost: every turn prefills the whole conversation again (Generate starts
+// from an empty cache), which is fine at terminal speed and context sizes.
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <string>
+
+#include "app/commands.h"
+#include "app/model_arg.h"
+#include "chat/chat_template.h"
+#include "engine/generator.h"
+
+namespace shimmy::app {
+namespace {
+
+struct ChatOptions {
+  ModelArgs model_args;
+  std::string system;
+  int max_tokens = 0;
+  float temperature = 0.8f;
+  int top_k = 40;
+  float top_p = 0.9f;
+  float min_p = 0.0f;
+  float repeat_penalty = 1.0f;
+  int64_t seed = -1;
+  int threads = 0;
+  int ctx = 0;
+  bool verbose = false;
+};
+
+// Set by SIGINT; read by the answer's sink and the line reader.
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+int Fail(const std::string& message, int code = kExitRuntime) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return code;
+}
+
+// Lines from stdin that a Ctrl-C can interrupt. poll() with a timeout, not
+// a blocking read, because the signal may be delivered to any thread.
+class LineReader {
+ public:
+  enum class Status { kLine, kEof, kInterrupted };
+
+  Status Next(std::string& line) {
+    for (;;) {
+      if (const size_t nl = pending_.find('\n'); nl != std::string::npos) {
+        line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return Status::kLine;
+      }
+      if (eof_) {
+        if (pending_.empty()) return Status::kEof;
+        line = std::move(pending_);
+        pending_.clear();
+        return Status::kLine;
+      }
+      if (g_interrupted.exchange(false)) return Status::kInterrupted;
+      pollfd fd{.fd = STDIN_FILENO, .events = POLLIN, .revents = 0};
+      if (::poll(&fd, 1, 200) <= 0) continue;  // timeout or EINTR: check the flag again
+      char buf[4096];
+      const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0) {
+        pending_.append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        eof_ = true;
+      }
+    }
+  }
+
+ private:
+  std::string pending_;
+  bool eof_ = false;
+};
+
+chat::Json Message(const std::string& role, const std::string& content) {
+  return {{"role", role}, {"content", content}};
+}
+
+// The conversation so far: the system prompt (if any), then turns.
+chat::Json FreshHistory(const std::string& system) {
+  chat::Json history = chat::Json::array();
+  if (!system.empty()) history.push_back(Message("system", system));
+  return history;
+}
+
+int RunChat(const ChatOptions& o) {
+  auto split = SplitModelArgs(o.model_args, /*prompt_text=*/false, /*prompt_given=*/false);
+  if (!split) return Fail(split.error().message(), kExitUsage);
+  auto resolved = ResolveModelArg(split->model);
+  if (!resolved) return Fail(resolved.error().message());
+  auto created = Instance::Create({.path = resolved->path, .n_ctx = o.ctx, .n_threads = o.threads});
+  if (!created) return Fail(created.error().message());
+  Instance& inst = **created;
+  if (!inst.has_tokenizer())
+    return Fail(resolved->path + ": the model has no vocabulary to chat with");
+  const Tokenizer& tokenizer = inst.tokenizer();
+  auto tmpl = chat::ChatTemplate::ForModel(inst.model().file(), tokenizer.vocab());
+  if (!tmpl) return Fail(tmpl.error().message());
+
+  // An Ollama model's own system prompt applies unless one is given.
+  std::string system = o.system;
+  if (system.empty() && resolved->entry) system = resolved->entry->ollama.system;
+
+  GenerateRequest req;
+  req.stop_tokens = chat::StopTokens(tokenizer.vocab(), *tmpl);
+  req.sampling.temperature = o.temperature;
+  req.sampling.top_k = o.top_k;
+  req.sampling.top_p = o.top_p;
+  req.sampling.min_p = o.min_p;
+  req.sampling.repeat_penalty = o.repeat_penalty;
+  if (o.seed >= 0) req.sampling.seed = static_cast<uint64_t>(o.seed);
+
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;  // no SA_RESTART: a Ctrl-C wakes the reader
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  if (tty) {
+    std::fprintf(stderr,
+                 "%s (%s template, %d-token context). /exit quits, /clear forgets, "
+                 "Ctrl-C stops an answer.\n",
+                 resolved->name.empty() ? resolved->path.c_str() : resolved->name.c_str(),
+                 tmpl->name().c_str(), inst.n_ctx());
+  }
+  chat::Json history = FreshHistory(system);
+  LineReader reader;
+  int turn = 0;
+  for (;;) {
+    if (tty) {
+      std::fputs(">>> ", stdout);
+      std::fflush(stdout);
+    }
+    std::string line;
+    const LineReader::Status status = reader.Next(line);
+    if (status != LineReader::Status::kLine) {
+      if (tty) std::fputc('\n', stdout);
+      break;
+    }
+    if (line == "/exit" || line == "/bye") break;
+    if (line == "/clear") {
+      history = FreshHistory(system);
+      if (tty) std::fputs("(history cleared)\n", stderr);
+      continue;
+    }
+    if (line.empty()) continue;
+
+    history.push_back(Message("user", line));
+    chat::ChatInput input;
+    input.messages = history;
+    auto prompt = tmpl->Render(input);
+    if (!prompt) return Fail(prompt.error().message());
+    req.prompt =
+        tokenizer.Encode(*prompt, {.add_special = !tmpl->renders_bos(), .parse_special = true});
+    const int n_prompt = static_cast<int>(req.prompt.size());
+    if (n_prompt + 1 >= inst.n_ctx()) {
+      history.erase(history.end() - 1);
+      std::fprintf(stderr,
+                   "error: the conversation (%d tokens) no longer fits the %d-token "
+                   "context; /clear starts over, --ctx makes room\n",
+                   n_prompt, inst.n_ctx());
+      continue;
+    }
+    req.max_tokens = o.max_tokens > 0 ? std::min(o.max_tokens, inst.n_ctx() - n_prompt) : 0;
+    ++turn;
+    if (o.verbose) {
+      std::fprintf(stderr, "--- prompt (turn %d, %d tokens) ---\n%s\n--- end of prompt ---\n", turn,
+                   n_prompt, prompt->c_str());
+    }
+
+    g_interrupted.store(false);
+    auto answer = Generate(inst, req, [](std::string_view piece) {
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+      std::fflush(stdout);
+      return !g_interrupted.load();
+    });
+    const bool stopped = g_interrupted.exchange(false);
+    std::fputs(tty ? "\n\n" : "\n", stdout);
+    std::fflush(stdout);
+    if (!answer) return Fail(answer.error().message());
+    history.push_back(Message("assistant", answer->text));
+    if (stopped) std::fputs("(stopped)\n", stderr);
+    if (o.verbose) {
+      const GenerateTimings& t = answer->timings;
+      std::fprintf(stderr, "[turn %d: %d prompt tokens, %d generated %.1f tok/s, finish: %s]\n",
+                   turn, t.n_prompt, t.n_decoded, t.decode_tok_s(),
+                   stopped ? "interrupted" : answer->finish_reason.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterChat(CLI::App& app, CommandRunner& runner) {
+  auto o = std::make_shared<ChatOptions>();
+  auto* cmd = app.add_subcommand("chat", "Chat with a model in the terminal (reads stdin lines)");
+  AddModelArgs(cmd, o->model_args, /*prompt_text=*/false);
+  cmd->add_option("--system", o->system, "System prompt");
+  cmd->add_option("-n,--max-tokens", o->max_tokens, "Longest answer in tokens (default: no limit)");
+  cmd->add_option("--temperature", o->temperature, "Sampling temperature; 0 is greedy")
+      ->capture_default_str();
+  cmd->add_option("--top-k", o->top_k, "Keep the K most likely tokens (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--top-p", o->top_p, "Nucleus sampling mass (1: off)")->capture_default_str();
+  cmd->add_option("--min-p", o->min_p, "Drop tokens below min-p x the top probability")
+      ->capture_default_str();
+  cmd->add_option("--repeat-penalty", o->repeat_penalty, "Penalty for repeated tokens (1: off)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed (default: random)");
+  cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
+  cmd->add_option("--ctx", o->ctx, "Context size in tokens (default: the model's)");
+  cmd->add_flag("-v,--verbose", o->verbose,
+                "Print each rendered prompt and turn statistics to stderr");
+  cmd->callback([o, &runner] { runner = [o] { return RunChat(*o); }; });
+}
+
+}  // namespace shimmy::app
