@@ -110,6 +110,18 @@ void BM_Apply(benchmark::State& state, std::shared_ptr<const Grammar> g,
   }
 }
 
+// The closing search GrammarConstraint runs on each of the last steps of a
+// budget: a warm automaton, a few levels of nesting open inside a string.
+void BM_ShortestCompletion(benchmark::State& state, std::shared_ptr<const Grammar> g) {
+  GrammarMatcher m = At(g, "{\"a\": [1, {\"b\": [{\"c\": \"xy");
+  size_t length = 0;
+  for (auto _ : state) {
+    auto s = m.ShortestCompletion(96);
+    length = (s.ok() && s->has_value()) ? (*s)->size() : 0;
+  }
+  state.counters["completion_bytes"] = static_cast<double>(length);
+}
+
 void BM_TrieBuild(benchmark::State& state, std::shared_ptr<shimmy::Tokenizer> tok) {
   for (auto _ : state) benchmark::DoNotOptimize(VocabTrie(*tok).get());
 }
@@ -121,6 +133,9 @@ int main(int argc, char** argv) {
   auto json_object = shimmy::JsonObjectGrammar();
   auto schema = shimmy::JsonSchemaGrammar(nlohmann::ordered_json::parse(kSchema));
   if (!json_object || !schema) return 1;
+  benchmark::RegisterBenchmark("ShortestCompletion/json_object", BM_ShortestCompletion,
+                               *json_object)
+      ->Unit(benchmark::kMicrosecond);
   for (const std::string name : {"qwen2", "llama-spm"}) {
     const auto path = FixturesDir() / "tokenizer" / ("ggml-vocab-" + name + ".gguf");
     auto file = shimmy::gguf::GgufFile::Open(path.string());

@@ -74,11 +74,13 @@ Result<GenerateResult> Generate(Instance& inst, const GenerateRequest& req, cons
   bool cancelled = false;
   for (int step = 0; step < limit; ++step) {
     if (constraint) {
-      if (constraint->Finished()) {  // only an empty grammar gets here
+      if (!constraint->Finished()) {
+        if (auto st = constraint->Apply(logits, limit - step); !st) return st.error();
+      }
+      if (constraint->Finished()) {  // complete, and nothing more may (or should) follow
         out.finish_reason = "stop";
         break;
       }
-      if (auto st = constraint->Apply(logits); !st) return st.error();
     }
     auto token = sampler->Sample(logits);
     if (!token) return token.error();

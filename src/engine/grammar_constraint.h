@@ -20,7 +20,10 @@
 // Not thread-safe; one per sequence.
 #pragma once
 
+#include <climits>
 #include <memory>
+#include <string>
+#include <utility>
 #include <span>
 #include <vector>
 
@@ -38,11 +41,20 @@ class GrammarConstraint {
 
   // Sets the logits of tokens the grammar rejects here to -inf. Error when
   // no token at all is left (the vocabulary cannot spell what must follow).
-  Status Apply(std::span<float> logits);
+  //
+  // `tokens_left` (this one included) is the sequence's budget. When it
+  // gets close to the length of the shortest completion, only tokens that
+  // spell a prefix of that completion stay allowed, so output that may not
+  // run on forever (json_object, schemas) ends as a whole sentence instead
+  // of being cut at max_tokens. This holds unless one token opens more than
+  // kCloseSlack bytes of structure right before the window.
+  Status Apply(std::span<float> logits, int tokens_left = INT32_MAX);
   // Advances over the piece of `id` (which Apply allowed).
   Status Accept(TokenId id);
   // The output is complete and the grammar allows nothing more.
-  bool Finished() const { return matcher_.IsComplete() && !matcher_.CanContinue(); }
+  bool Finished() const {
+    return matcher_.IsComplete() && (!matcher_.CanContinue() || closed_);
+  }
   bool Complete() const { return matcher_.IsComplete(); }
 
  private:
@@ -53,7 +65,19 @@ class GrammarConstraint {
   GrammarMatcher matcher_;
   std::shared_ptr<const TokenTrie> trie_;
   std::vector<TokenId> ends_;
+  // Start closing when the shortest completion is within this many bytes
+  // of the budget: one token rarely opens more structure than that.
+  static constexpr int kCloseSlack = 16;
+  // Closing never searches completions longer than this (deeper nesting
+  // than a budget this close can close is left to max_tokens).
+  static constexpr int kCloseWindow = 96;
+
+  // Masks all but the tokens that spell a prefix of `completion`.
+  bool KeepPrefixTokens(std::span<float> logits, const std::string& completion);
+
   std::vector<float> saved_;  // end tokens' logits across the mask
+  std::vector<std::pair<TokenId, float>> kept_;
+  bool closed_ = false;  // closing reached a complete sentence: stop here
 };
 
 }  // namespace shimmy

@@ -61,6 +61,35 @@ Status GrammarMatcher::Accept(std::string_view bytes) {
   return {};
 }
 
+Result<std::optional<std::string>> GrammarMatcher::ShortestCompletion(size_t max_bytes,
+                                                                      size_t max_states) {
+  if (automaton_->accepting(state_)) return std::optional<std::string>(std::string());
+  // parent[s] = (previous state, byte) on a shortest path from state_.
+  std::unordered_map<int32_t, std::pair<int32_t, uint8_t>> parent;
+  parent.emplace(state_, std::pair<int32_t, uint8_t>{-1, 0});
+  std::vector<int32_t> level{state_}, next;
+  for (size_t depth = 0; depth < max_bytes && !level.empty(); ++depth) {
+    next.clear();
+    for (int32_t from : level) {
+      for (int b = 0; b < 256; ++b) {
+        const int32_t to = automaton_->Step(from, static_cast<uint8_t>(b));
+        if (to == GrammarAutomaton::kError) return automaton_->error();
+        if (to == GrammarAutomaton::kDead || parent.count(to) != 0) continue;
+        parent.emplace(to, std::pair<int32_t, uint8_t>{from, static_cast<uint8_t>(b)});
+        if (automaton_->accepting(to)) {
+          std::string path;
+          for (int32_t s = to; s != state_; s = parent[s].first) path += static_cast<char>(parent[s].second);
+          return std::optional<std::string>(std::string(path.rbegin(), path.rend()));
+        }
+        if (parent.size() >= max_states) return std::optional<std::string>();
+        next.push_back(to);
+      }
+    }
+    level.swap(next);
+  }
+  return std::optional<std::string>();
+}
+
 Result<const TokenMask*> GrammarMatcher::AllowedTokens(const TokenTrie& trie) {
   if (trie.serial() != cached_trie_) {
     masks_.clear();

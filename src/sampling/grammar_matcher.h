@@ -28,6 +28,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -84,6 +86,13 @@ class GrammarMatcher {
   // pointer stays valid until the next call on this matcher.
   Result<const TokenMask*> AllowedTokens(const TokenTrie& trie);
 
+  // The shortest bytes after which the output is a complete sentence (""
+  // when it already is), by breadth-first search over at most `max_bytes`
+  // bytes and `max_states` states; nullopt when none is found within those
+  // bounds. Lets a caller close the structure before its token budget runs
+  // out. Cost: up to 256 steps per state visited.
+  Result<std::optional<std::string>> ShortestCompletion(size_t max_bytes,
+                                                        size_t max_states = 4096);
   // Back to the start, keeping the automaton and mask caches.
   void Reset() { state_ = automaton_->start(); }
 

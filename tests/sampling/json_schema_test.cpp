@@ -138,3 +138,39 @@ TEST(JsonSchema, UnsupportedKeywordsAreNamed) {
 
 }  // namespace
 }  // namespace shimmy
+
+namespace shimmy {
+namespace {
+
+// The shortest completion closes whatever is open, in order, and is a
+// sentence of the grammar once appended.
+TEST(ShortestCompletion, ClosesOpenJsonStructures) {
+  auto g = JsonObjectGrammar();
+  ASSERT_TRUE(g.ok());
+  const std::pair<const char*, const char*> cases[] = {
+      {"{\"a\": [1, {\"b\": \"x", "\"}]}"},
+      {"{\"a\":", "0}"},
+      {"{", "}"},
+      {"{\"k\": tr", "ue}"},
+      {"{\"a\": 1}", ""},
+  };
+  for (const auto& [prefix, want] : cases) {
+    auto m = GrammarMatcher::Create(*g);
+    ASSERT_TRUE(m.ok());
+    ASSERT_TRUE(m->Accept(prefix).ok()) << prefix;
+    auto s = m->ShortestCompletion(64);
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    ASSERT_TRUE(s->has_value()) << prefix;
+    EXPECT_EQ(s->value().size(), std::string(want).size()) << prefix << " -> " << s->value();
+    EXPECT_TRUE(testing::Matches(*g, std::string(prefix) + s->value())) << prefix << s->value();
+  }
+  // Too deep to close within the byte budget: no answer rather than a wrong one.
+  auto m = GrammarMatcher::Create(*g);
+  ASSERT_TRUE(m->Accept("{\"a\":[[[[[[[[[[").ok());
+  auto s = m->ShortestCompletion(5);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->has_value());
+}
+
+}  // namespace
+}  // namespace shimmy
