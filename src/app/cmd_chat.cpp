@@ -23,7 +23,7 @@
 
 #include "app/commands.h"
 #include "app/model_arg.h"
-#include "chat/chat_template.h"
+#include "chat/chat_format.h"
 #include "engine/generator.h"
 
 namespace shimmy::app {
@@ -114,15 +114,16 @@ int RunChat(const ChatOptions& o) {
   if (!inst.has_tokenizer())
     return Fail(resolved->path + ": the model has no vocabulary to chat with");
   const Tokenizer& tokenizer = inst.tokenizer();
-  auto tmpl = chat::ChatTemplate::ForModel(inst.model().file(), tokenizer.vocab());
-  if (!tmpl) return Fail(tmpl.error().message());
+  auto format = chat::ChatFormat::ForModel(inst.model().file(), tokenizer.vocab());
+  if (!format) return Fail(format.error().message());
+  const chat::ChatTemplate& tmpl = format->tmpl;
 
   // An Ollama model's own system prompt applies unless one is given.
   std::string system = o.system;
   if (system.empty() && resolved->entry) system = resolved->entry->ollama.system;
 
   GenerateRequest req;
-  req.stop_tokens = chat::StopTokens(tokenizer.vocab(), *tmpl);
+  req.stop_tokens = format->stop_tokens;
   req.sampling.temperature = o.temperature;
   req.sampling.top_k = o.top_k;
   req.sampling.top_p = o.top_p;
@@ -141,7 +142,7 @@ int RunChat(const ChatOptions& o) {
                  "%s (%s template, %d-token context). /exit quits, /clear forgets, "
                  "Ctrl-C stops an answer.\n",
                  resolved->name.empty() ? resolved->path.c_str() : resolved->name.c_str(),
-                 tmpl->name().c_str(), inst.n_ctx());
+                 tmpl.name().c_str(), inst.n_ctx());
   }
   chat::Json history = FreshHistory(system);
   LineReader reader;
@@ -168,10 +169,11 @@ int RunChat(const ChatOptions& o) {
     history.push_back(Message("user", line));
     chat::ChatInput input;
     input.messages = history;
-    auto prompt = tmpl->Render(input);
-    if (!prompt) return Fail(prompt.error().message());
+    auto prepared = format->Prepare(input);
+    if (!prepared) return Fail(prepared.error().message());
+    const std::string* prompt = &prepared->prompt;
     req.prompt =
-        tokenizer.Encode(*prompt, {.add_special = !tmpl->renders_bos(), .parse_special = true});
+        tokenizer.Encode(*prompt, {.add_special = !tmpl.renders_bos(), .parse_special = true});
     const int n_prompt = static_cast<int>(req.prompt.size());
     if (n_prompt + 1 >= inst.n_ctx()) {
       history.erase(history.end() - 1);
@@ -188,17 +190,31 @@ int RunChat(const ChatOptions& o) {
                    n_prompt, prompt->c_str());
     }
 
-    g_interrupted.store(false);
-    auto answer = Generate(inst, req, [](std::string_view piece) {
-      std::fwrite(piece.data(), 1, piece.size(), stdout);
+    // Reasoning (<think>...) is shown dimmed on a terminal and kept out of
+    // the history, as chat templates expect.
+    chat::ChatOutputParser parser(prepared->output);
+    std::string content;
+    auto show = [&](const chat::OutputDelta& d) {
+      if (!d.reasoning.empty()) {
+        if (tty) std::fputs("\x1b[2m", stdout);
+        std::fwrite(d.reasoning.data(), 1, d.reasoning.size(), stdout);
+        if (tty) std::fputs("\x1b[0m", stdout);
+      }
+      std::fwrite(d.content.data(), 1, d.content.size(), stdout);
+      content += d.content;
       std::fflush(stdout);
+    };
+    g_interrupted.store(false);
+    auto answer = Generate(inst, req, [&](std::string_view piece) {
+      show(parser.Feed(piece));
       return !g_interrupted.load();
     });
+    show(parser.Finish());
     const bool stopped = g_interrupted.exchange(false);
     std::fputs(tty ? "\n\n" : "\n", stdout);
     std::fflush(stdout);
     if (!answer) return Fail(answer.error().message());
-    history.push_back(Message("assistant", answer->text));
+    history.push_back(Message("assistant", content));
     if (stopped) std::fputs("(stopped)\n", stderr);
     if (o.verbose) {
       const GenerateTimings& t = answer->timings;

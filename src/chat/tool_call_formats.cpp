@@ -5,9 +5,7 @@
 #include "chat/stream_text.h"
 
 namespace shimmy::chat::detail {
-namespace {
 
-// Calls from a value that is one call object or an array of them.
 bool CallsFromValue(const Json& value, std::vector<ToolCall>& calls) {
   if (value.is_array()) {
     if (value.empty()) return false;
@@ -21,6 +19,33 @@ bool CallsFromValue(const Json& value, std::vector<ToolCall>& calls) {
   calls.push_back(std::move(*call));
   return true;
 }
+
+BlockResult ParseCallSection(std::string_view text, size_t pos, const BlockContext& ctx,
+                             std::string_view call_begin, std::string_view section_end,
+                             SectionCallParser one) {
+  std::vector<ToolCall> calls;
+  for (size_t p = pos;;) {
+    p = SkipSpace(text, p);
+    const Match close = MatchAt(text, p, section_end);
+    const Match begin = MatchAt(text, p, call_begin);
+    if (close == Match::kYes) {
+      return calls.empty() ? BlockResult::Invalid()
+                           : Complete(p + section_end.size(), std::move(calls));
+    }
+    const bool more_possible = close == Match::kPartial || begin == Match::kPartial;
+    if (begin != Match::kYes) {
+      if (calls.empty()) return more_possible ? Need(ctx) : BlockResult::Invalid();
+      if (more_possible && !ctx.at_end) return BlockResult::Incomplete();
+      return Complete(p, std::move(calls));
+    }
+    BlockResult r = one(text, p, ctx);
+    if (r.status != Scan::kComplete) return r;
+    for (ToolCall& c : r.calls) calls.push_back(std::move(c));
+    p = r.end;
+  }
+}
+
+namespace {
 
 // A JSON object of arguments at `pos` for the call `name`; sets `end`.
 BlockResult ArgsCall(std::string_view text, size_t pos, std::string name, const BlockContext& ctx,
@@ -337,11 +362,11 @@ const FormatSpec& SpecFor(ToolCallFormat format) {
       return kFunctionaryV31;
     case ToolCallFormat::kFunctionaryV32:
       return kFunctionaryV32;
-    case ToolCallFormat::kNone:
-    case ToolCallFormat::kGptOss:
+    default:
       break;
   }
-  return kNone;
+  const FormatSpec* more = MoreSpecFor(format);
+  return more != nullptr ? *more : kNone;
 }
 
 }  // namespace shimmy::chat::detail

@@ -55,6 +55,8 @@ struct FormatSpec {
 
 // The spec for a block-engine format (not kGptOss, which has its own parser).
 const FormatSpec& SpecFor(ToolCallFormat format);
+// The specs of the formats in tool_call_formats_more.cpp; null for others.
+const FormatSpec* MoreSpecFor(ToolCallFormat format);
 
 inline constexpr std::string_view kDeepSeekCallsBegin = "<｜tool▁calls▁begin｜>";
 inline constexpr std::string_view kDeepSeekCallBegin = "<｜tool▁call▁begin｜>";
@@ -66,6 +68,29 @@ BlockResult ParseXmlFunctionBody(std::string_view text, size_t pos, const BlockC
                                  std::string_view close);
 BlockResult ParseGlmBody(std::string_view text, size_t pos, const BlockContext& ctx,
                          std::string_view close);
+
+// A parameter value written as bare text between tags (one framing newline
+// on each side dropped): a string when the tool's schema says so, else JSON
+// when it parses, else the text as a string.
+Json XmlValueFromText(std::string_view raw, const BlockContext& ctx, std::string_view name,
+                      std::string_view key);
+
+// Appends the calls in `value`: one call object or a non-empty array of them
+// (see CallFromJson). False when any item is not call-shaped.
+bool CallsFromValue(const Json& value, std::vector<ToolCall>& calls);
+
+// One call of a section, at text[pos] (its opening tag included). On
+// kComplete, `end` is where the call ends and `calls` holds it.
+using SectionCallParser = BlockResult (*)(std::string_view text, size_t pos,
+                                          const BlockContext& ctx);
+
+// A section of calls from text[pos]: each opens with `call_begin` and is read
+// by `one`, whitespace between, the section ends with `section_end`. The end
+// tag is forgiven once a call was read and something else follows (or the
+// output ends): the calls are whole.
+BlockResult ParseCallSection(std::string_view text, size_t pos, const BlockContext& ctx,
+                             std::string_view call_begin, std::string_view section_end,
+                             SectionCallParser one);
 
 // Shared steps of the block parsers. "Need" is the answer when the text ran
 // out: incomplete, or invalid when no more text will come.

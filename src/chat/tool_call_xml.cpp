@@ -33,19 +33,6 @@ bool SchemaSaysString(const Json* tools, std::string_view name, std::string_view
   return false;
 }
 
-Json ValueFromText(std::string_view raw, const BlockContext& ctx, std::string_view name,
-                   std::string_view key) {
-  // Templates put each value on its own lines: strip exactly that framing.
-  if (raw.starts_with('\n')) raw.remove_prefix(1);
-  if (raw.ends_with('\n')) raw.remove_suffix(1);
-  if (!SchemaSaysString(ctx.tools, name, key)) {
-    Json value = Json::parse(raw.begin(), raw.end(), nullptr,
-                             /*allow_exceptions=*/false);
-    if (!value.is_discarded()) return value;
-  }
-  return Json(std::string(raw));
-}
-
 // The text between `open` at text[p] and `close_tag`; sets `p` past it.
 // kIncomplete/kInvalid when not (yet) there.
 Scan Between(std::string_view text, size_t& p, std::string_view open, std::string_view close_tag,
@@ -71,6 +58,19 @@ BlockResult FromScan(Scan s, const BlockContext& ctx) {
 }
 
 }  // namespace
+
+Json XmlValueFromText(std::string_view raw, const BlockContext& ctx, std::string_view name,
+                      std::string_view key) {
+  // Templates put each value on its own lines: strip exactly that framing.
+  if (raw.starts_with('\n')) raw.remove_prefix(1);
+  if (raw.ends_with('\n')) raw.remove_suffix(1);
+  if (!SchemaSaysString(ctx.tools, name, key)) {
+    Json value = Json::parse(raw.begin(), raw.end(), nullptr,
+                             /*allow_exceptions=*/false);
+    if (!value.is_discarded()) return value;
+  }
+  return Json(std::string(raw));
+}
 
 BlockResult ParseXmlFunctionBody(std::string_view text, size_t pos, const BlockContext& ctx,
                                  std::string_view close) {
@@ -106,7 +106,7 @@ BlockResult ParseXmlFunctionBody(std::string_view text, size_t pos, const BlockC
     if (p == 0) return FromScan(status, ctx);
     const size_t stop = text.find(kEndParam, p);
     if (stop == std::string_view::npos) return Need(ctx);
-    args[key] = ValueFromText(text.substr(p, stop - p), ctx, call.name, key);
+    args[key] = XmlValueFromText(text.substr(p, stop - p), ctx, call.name, key);
     p = stop + kEndParam.size();
   }
 }
@@ -115,12 +115,18 @@ BlockResult ParseGlmBody(std::string_view text, size_t pos, const BlockContext& 
                          std::string_view close) {
   // The name runs to the end of its line; GLM always breaks the line there,
   // which keeps "<tool_call>word</tool_call>" in prose from reading as a call.
+  // Laguna S writes the first <arg_key> right after the name instead.
   ToolCall call;
   size_t p = pos;
   while (p < text.size() && IsNameByte(text[p])) ++p;
   if (p == text.size()) return Need(ctx);
   call.name = std::string(text.substr(pos, p - pos));
-  if (call.name.empty() || text[p] != '\n') return BlockResult::Invalid();
+  if (call.name.empty()) return BlockResult::Invalid();
+  if (text[p] != '\n') {
+    const Match key = MatchAt(text, p, "<arg_key>");
+    if (key == Match::kPartial) return Need(ctx);
+    if (key == Match::kNo) return BlockResult::Invalid();
+  }
   Json args = Json::object();
   for (;;) {
     p = SkipSpace(text, p);
@@ -136,7 +142,7 @@ BlockResult ParseGlmBody(std::string_view text, size_t pos, const BlockContext& 
     p = SkipSpace(text, p);
     s = Between(text, p, "<arg_value>", "</arg_value>", value);
     if (s != Scan::kComplete) return FromScan(s, ctx);
-    args[std::string(Trim(key))] = ValueFromText(value, ctx, call.name, Trim(key));
+    args[std::string(Trim(key))] = XmlValueFromText(value, ctx, call.name, Trim(key));
   }
 }
 

@@ -245,6 +245,32 @@ std::string_view ToolCallFormatName(ToolCallFormat format) {
       return "functionary-v3.2";
     case ToolCallFormat::kGptOss:
       return "gpt-oss";
+    case ToolCallFormat::kSeedOss:
+      return "seed-oss";
+    case ToolCallFormat::kKimiK2:
+      return "kimi-k2";
+    case ToolCallFormat::kDeepSeekDsml:
+      return "deepseek-dsml";
+    case ToolCallFormat::kMiniMaxM2:
+      return "minimax-m2";
+    case ToolCallFormat::kCommandR:
+      return "command-r";
+    case ToolCallFormat::kFireFunction:
+      return "firefunction";
+    case ToolCallFormat::kLfm2:
+      return "lfm2";
+    case ToolCallFormat::kApertus:
+      return "apertus";
+    case ToolCallFormat::kGigaChat:
+      return "gigachat";
+    case ToolCallFormat::kToolCallsTag:
+      return "tool-calls-tag";
+    case ToolCallFormat::kNemotronV2:
+      return "nemotron-v2";
+    case ToolCallFormat::kGemma4:
+      return "gemma4";
+    case ToolCallFormat::kSolarOpen:
+      return "solar-open";
   }
   return "unknown";
 }
@@ -256,8 +282,33 @@ ToolCallFormat DetectToolCallFormat(std::string_view template_source,
   // functionary v3.1's also shows "<|python_tag|>".
   if (has("<|channel|>") && (has("to=functions") || has("<|call|>")))
     return ToolCallFormat::kGptOss;
+  if (has("｜DSML｜")) return ToolCallFormat::kDeepSeekDsml;
   if (has("tool▁calls▁begin") || has("tool▁call▁begin")) return ToolCallFormat::kDeepSeek;
   if (has("[TOOL_CALLS]")) return ToolCallFormat::kMistral;
+  if (has("<|tool_calls_section_begin|>")) return ToolCallFormat::kKimiK2;
+  // MiniMax M3 writes "]<]minimax[>[<tool_call>" with XML-expanded values, a
+  // shape no parser here reads: the generic rule, not Hermes.
+  if (has("]<]minimax[>[")) return ToolCallFormat::kGeneric;
+  if (has("<minimax:tool_call>")) return ToolCallFormat::kMiniMaxM2;
+  if (has("<seed:tool_call>")) return ToolCallFormat::kSeedOss;
+  if (has("<|START_ACTION|>") || (has("Action:") && has("\"tool_name\""))) {
+    return ToolCallFormat::kCommandR;
+  }
+  if (has("functools[")) return ToolCallFormat::kFireFunction;
+  if (has("<|tool_call_start|>") || has("<|tool_list_start|>") || has("List of tools: [")) {
+    return ToolCallFormat::kLfm2;
+  }
+  if (has("<|tools_prefix|>")) return ToolCallFormat::kApertus;
+  if (has("<|role_sep|>") && (has("<|function_call|>") || has("function call"))) {
+    return ToolCallFormat::kGigaChat;
+  }
+  if (has("<|tool_call>call:")) return ToolCallFormat::kGemma4;
+  if (has("<|tool_call:begin|>")) return ToolCallFormat::kSolarOpen;
+  if (has("<TOOLCALL>")) return ToolCallFormat::kNemotronV2;
+  // Apriel 1.5's prose names "<tool_call>" tags, but it renders "<tool_calls>[".
+  if (has("<tool_calls>[") || (has("<tool_calls>") && !has("<tool_call>"))) {
+    return ToolCallFormat::kToolCallsTag;
+  }
   if (has("<function=") && has("<parameter=")) return ToolCallFormat::kQwen3Coder;
   if (has(">>>all") || (has(">>>") && has("recipient"))) return ToolCallFormat::kFunctionaryV32;
   if (has("<function=")) return ToolCallFormat::kFunctionaryV31;

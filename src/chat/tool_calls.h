@@ -97,6 +97,30 @@ enum class ToolCallFormat {
                     // content)
   kGptOss,          // harmony channels: analysis = reasoning, commentary to=functions.X
                     // = call
+  // tool_call_formats_more.cpp and tool_call_pythonic.cpp:
+  kSeedOss,       // <seed:tool_call><function=NAME><parameter=K>V</parameter>...
+                  // </function></seed:tool_call> (ByteDance Seed-OSS)
+  kKimiK2,        // <|tool_calls_section_begin|><|tool_call_begin|>functions.NAME:IDX
+                  // <|tool_call_argument_begin|>{..}<|tool_call_end|>...; the id is
+                  // functions.NAME:IDX
+  kDeepSeekDsml,  // <｜DSML｜function_calls> (V3.2) or <｜DSML｜tool_calls> (V4) holding
+                  // <｜DSML｜invoke name=".."><｜DSML｜parameter name=".." string="true|false">
+                  // V</｜DSML｜parameter></｜DSML｜invoke>
+  kMiniMaxM2,     // <minimax:tool_call><invoke name=".."><parameter name="..">V</parameter>
+                  // </invoke></minimax:tool_call>
+  kCommandR,      // Action: ```json [{"tool_name":..,"parameters":..}]``` (Command R+);
+                  // <|START_ACTION|>[..]<|END_ACTION|> (Command R7B, Command A)
+  kFireFunction,  // functools[{"name":..,"arguments":..}, ..] (no closing marker)
+  kLfm2,          // <|tool_call_start|>[name(k="v", n=1), ..]<|tool_call_end|> (Python
+                  // call syntax)
+  kApertus,       // <|tools_prefix|>[{"NAME": {args}}, ..]<|tools_suffix|>
+  kGigaChat,      // <|function_call|>{"name":..,"arguments":..} (3.1); "function
+                  // call<|role_sep|>\n{..}" (3)
+  kToolCallsTag,  // <tool_calls>[{..}] or one {..} a line</tool_calls> (Apriel, MiniMax-M1)
+  kNemotronV2,    // <TOOLCALL>[{"name":..,"arguments":..}]</TOOLCALL>
+  kGemma4,        // <|tool_call>call:NAME{key:<|"|>text<|"|>,n:1}<tool_call|>
+  kSolarOpen,     // <|tool_calls|><|tool_call:begin|>ID<|tool_call:name|>NAME
+                  // <|tool_call:args|>{..}<|tool_call:end|>...<|calls|> (Upstage)
 };
 
 std::string_view ToolCallFormatName(ToolCallFormat format);
