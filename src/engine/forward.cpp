@@ -293,7 +293,8 @@ void Forward::MoeFeedForward(int il, int n) {
   Project(l.ffn_gate_inp, Weight{}, n, router_.data(), n_exp, xq_);
   expert_of_.resize(static_cast<size_t>(n) * k);
   expert_w_.resize(static_cast<size_t>(n) * k);
-  std::vector<int> order(static_cast<size_t>(n_exp));
+  std::vector<int>& order = moe_order_;
+  order.resize(static_cast<size_t>(n_exp));
   for (int t = 0; t < n; ++t) {
     float* p = router_.data() + static_cast<size_t>(t) * n_exp;
     Softmax(p, n_exp);
@@ -309,17 +310,23 @@ void Forward::MoeFeedForward(int il, int n) {
     }
   }
 
-  // Each expert runs once over the tokens routed to it.
+  // Each expert runs once over the tokens routed to it. Slots (t * k + j)
+  // are grouped by expert with one counting pass; scratch is reused.
   std::fill(tmp_.begin(), tmp_.begin() + static_cast<size_t>(n) * E, 0.0f);
-  std::vector<int> tokens;
-  std::vector<float> in, out;
+  const size_t n_slots = static_cast<size_t>(n) * k;
+  moe_start_.assign(static_cast<size_t>(n_exp) + 1, 0);
+  for (size_t s = 0; s < n_slots; ++s) ++moe_start_[static_cast<size_t>(expert_of_[s]) + 1];
+  for (int e = 0; e < n_exp; ++e) moe_start_[e + 1] += moe_start_[e];
+  moe_slots_.resize(n_slots);
+  moe_fill_.assign(moe_start_.begin(), moe_start_.end() - 1);
+  for (size_t s = 0; s < n_slots; ++s) {
+    moe_slots_[static_cast<size_t>(moe_fill_[static_cast<size_t>(expert_of_[s])]++)] = static_cast<int>(s);
+  }
+  std::vector<float>& in = moe_in_;
+  std::vector<float>& out = moe_out_;
   for (int e = 0; e < n_exp; ++e) {
-    tokens.clear();
-    for (int t = 0; t < n; ++t) {
-      for (int j = 0; j < k; ++j) {
-        if (expert_of_[static_cast<size_t>(t) * k + j] == e) tokens.push_back(t * k + j);
-      }
-    }
+    const std::span<const int> tokens(moe_slots_.data() + moe_start_[e],
+                                      static_cast<size_t>(moe_start_[e + 1] - moe_start_[e]));
     if (tokens.empty()) continue;
     const int m = static_cast<int>(tokens.size());
     in.resize(static_cast<size_t>(m) * E);

@@ -74,6 +74,14 @@ class Forward {
   std::vector<float> router_;
   std::vector<int> expert_of_;
   std::vector<float> expert_w_;
+  // MoE scratch: expert ranking, slots grouped by expert (start offsets,
+  // fill cursors), gathered inputs and expert outputs.
+  std::vector<int> moe_order_;
+  std::vector<int> moe_start_;
+  std::vector<int> moe_fill_;
+  std::vector<int> moe_slots_;
+  std::vector<float> moe_in_;
+  std::vector<float> moe_out_;
 };
 
 }  // namespace shimmy
