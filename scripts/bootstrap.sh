@@ -15,6 +15,7 @@ PACKAGES=(
   libpcre2-dev         # pre-tokenizer regexes (Unicode properties, JIT)
   libutf8proc-dev      # Unicode normalisation and categories
   libhwy-dev           # Google Highway: SIMD kernels with run-time dispatch
+  libboost1.81-dev     # Boost.Beast/Asio: the HTTP server (header-only use)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-jinja2       # reference for the jinja differential tests (skipped without it)

@@ -23,6 +23,7 @@
 
 #include "app/commands.h"
 #include "app/model_arg.h"
+#include "app/sampling_flags.h"
 #include "chat/chat_format.h"
 #include "engine/generator.h"
 
@@ -33,12 +34,7 @@ struct ChatOptions {
   ModelArgs model_args;
   std::string system;
   int max_tokens = 0;
-  float temperature = 0.8f;
-  int top_k = 40;
-  float top_p = 0.9f;
-  float min_p = 0.0f;
-  float repeat_penalty = 1.0f;
-  int64_t seed = -1;
+  SamplingFlags sampling;
   int threads = 0;
   int ctx = 0;
   bool verbose = false;
@@ -124,12 +120,7 @@ int RunChat(const ChatOptions& o) {
 
   GenerateRequest req;
   req.stop_tokens = format->stop_tokens;
-  req.sampling.temperature = o.temperature;
-  req.sampling.top_k = o.top_k;
-  req.sampling.top_p = o.top_p;
-  req.sampling.min_p = o.min_p;
-  req.sampling.repeat_penalty = o.repeat_penalty;
-  if (o.seed >= 0) req.sampling.seed = static_cast<uint64_t>(o.seed);
+  req.sampling = o.sampling.ToParams();
 
   struct sigaction action {};
   action.sa_handler = OnInterrupt;  // no SA_RESTART: a Ctrl-C wakes the reader
@@ -234,16 +225,7 @@ void RegisterChat(CLI::App& app, CommandRunner& runner) {
   AddModelArgs(cmd, o->model_args, /*prompt_text=*/false);
   cmd->add_option("--system", o->system, "System prompt");
   cmd->add_option("-n,--max-tokens", o->max_tokens, "Longest answer in tokens (default: no limit)");
-  cmd->add_option("--temperature", o->temperature, "Sampling temperature; 0 is greedy")
-      ->capture_default_str();
-  cmd->add_option("--top-k", o->top_k, "Keep the K most likely tokens (0: off)")
-      ->capture_default_str();
-  cmd->add_option("--top-p", o->top_p, "Nucleus sampling mass (1: off)")->capture_default_str();
-  cmd->add_option("--min-p", o->min_p, "Drop tokens below min-p x the top probability")
-      ->capture_default_str();
-  cmd->add_option("--repeat-penalty", o->repeat_penalty, "Penalty for repeated tokens (1: off)")
-      ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed (default: random)");
+  AddSamplingFlags(cmd, o->sampling);
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
   cmd->add_option("--ctx", o->ctx, "Context size in tokens (default: the model's)");
   cmd->add_flag("-v,--verbose", o->verbose,

@@ -8,6 +8,7 @@
 
 #include "app/commands.h"
 #include "app/model_arg.h"
+#include "app/sampling_flags.h"
 #include "engine/generator.h"
 #include "sampling/json_schema.h"
 
@@ -20,12 +21,7 @@ struct GenerateOptions {
   std::string prompt;
   std::string prompt_tokens;
   int max_tokens = 0;
-  float temperature = 0.8f;
-  int top_k = 40;
-  float top_p = 0.9f;
-  float min_p = 0.0f;
-  float repeat_penalty = 1.0f;
-  int64_t seed = -1;
+  SamplingFlags sampling;
   int threads = 0;
   int ctx = 0;
   std::vector<std::string> stop;
@@ -117,12 +113,7 @@ int RunGenerate(const GenerateOptions& o) {
   req.prompt = *prompt;
   req.max_tokens = o.max_tokens;
   req.stop = o.stop;
-  req.sampling.temperature = o.temperature;
-  req.sampling.top_k = o.top_k;
-  req.sampling.top_p = o.top_p;
-  req.sampling.min_p = o.min_p;
-  req.sampling.repeat_penalty = o.repeat_penalty;
-  if (o.seed >= 0) req.sampling.seed = static_cast<uint64_t>(o.seed);
+  req.sampling = o.sampling.ToParams();
   auto grammar = OutputGrammar(o);
   if (!grammar) return Fail(grammar.error().message(), kExitUsage);
   req.grammar = *grammar;
@@ -222,13 +213,7 @@ void RegisterGenerate(CLI::App& app, CommandRunner& runner) {
   gen->add_option("-p,--prompt", o->prompt, "Prompt text");
   gen->add_option("--prompt-tokens", o->prompt_tokens, "Prompt as token ids: 1,2,3");
   gen->add_option("-n,--max-tokens", o->max_tokens, "Tokens to generate (default: until the end)");
-  gen->add_option("--temperature", o->temperature, "Sampling temperature; 0 is greedy")->capture_default_str();
-  gen->add_option("--top-k", o->top_k, "Keep the K most likely tokens (0: off)")->capture_default_str();
-  gen->add_option("--top-p", o->top_p, "Nucleus sampling mass (1: off)")->capture_default_str();
-  gen->add_option("--min-p", o->min_p, "Drop tokens below min-p x the top probability")->capture_default_str();
-  gen->add_option("--repeat-penalty", o->repeat_penalty, "Penalty for repeated tokens (1: off)")
-      ->capture_default_str();
-  gen->add_option("--seed", o->seed, "Random seed (default: random)");
+  AddSamplingFlags(gen, o->sampling);
   gen->add_option("--stop", o->stop, "Stop string (repeatable)");
   gen->add_flag("--json", o->json, "Print one JSON object instead of streaming text");
   gen->add_option("--format", o->format, "Constrain the output: 'json' (any JSON object)");

@@ -25,5 +25,6 @@ void RegisterDiscovery(CLI::App& app, CommandRunner& runner);  // list, discover
 void RegisterProbe(CLI::App& app, CommandRunner& runner);
 void RegisterChat(CLI::App& app, CommandRunner& runner);
 void RegisterTemplate(CLI::App& app, CommandRunner& runner);
+void RegisterServe(CLI::App& app, CommandRunner& runner);
 
 }  // namespace shimmy::app

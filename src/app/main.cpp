@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   shimmy::app::RegisterProbe(app, runner);
   shimmy::app::RegisterChat(app, runner);
   shimmy::app::RegisterTemplate(app, runner);
+  shimmy::app::RegisterServe(app, runner);
 
   try {
     app.parse(argc, argv);
