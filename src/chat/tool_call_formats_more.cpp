@@ -314,7 +314,10 @@ BlockResult ParseApertus(std::string_view text, size_t marker_len, const BlockCo
   std::vector<ToolCall> calls;
   for (const Json& item : js.value) {
     if (!item.is_object() || item.size() != 1) return BlockResult::Invalid();
-    const auto& [name, value] = *item.items().begin();
+    // Not `*item.items().begin()`: that proxy dies with the statement.
+    const auto entry = item.begin();
+    const std::string& name = entry.key();
+    const Json& value = entry.value();
     std::optional<std::string> args = NormalizeArguments(&value);
     if (!IsFunctionName(name) || !args) return BlockResult::Invalid();
     calls.push_back(ToolCall{"", name, std::move(*args)});
