@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -54,6 +55,11 @@ class BoundArgs {
                                     std::initializer_list<std::string_view>);
   std::vector<const Value*> slots_;
 };
+
+// Python's optional [start, end) index arguments (str.find/count, list.index)
+// at a[first] and a[first + 1], resolved against a length n: negatives count
+// from the end, values clamp to [0, n], end never precedes start.
+std::pair<size_t, size_t> IndexRange(const BoundArgs& a, size_t first, size_t n);
 
 Result<BoundArgs> BindArgs(std::string_view function, const CallArgs& args,
                            std::initializer_list<std::string_view> params);

@@ -33,19 +33,6 @@ bool In(const std::string_view (&names)[N], std::string_view name) {
   return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 
-// Resolves Python's optional [start, end) code-point range arguments.
-std::pair<size_t, size_t> CodePointRange(const BoundArgs& a, size_t first, size_t n) {
-  auto resolve = [n](const Value* v, int64_t fallback) {
-    if (v == nullptr || v->is_none() || !v->is_integral()) return fallback;
-    int64_t i = v->int_value();
-    if (i < 0) i += static_cast<int64_t>(n);
-    return std::clamp<int64_t>(i, 0, static_cast<int64_t>(n));
-  };
-  const int64_t b = resolve(a[first], 0);
-  const int64_t e = resolve(a[first + 1], static_cast<int64_t>(n));
-  return {static_cast<size_t>(b), static_cast<size_t>(std::max(b, e))};
-}
-
 Result<Value> DictMethod(const Dict& d, std::string_view m, const CallArgs& args) {
   BoundArgs a;
   if (m == "get") {
@@ -89,7 +76,7 @@ Result<Value> ListMethod(const Value& list, std::string_view m, const CallArgs& 
     return Value(std::count_if(items.begin(), items.end(),
                                [&](const Value& v) { return Equals(v, *a[0]); }));
   }
-  const auto [b, e] = CodePointRange(a, 1, items.size());
+  const auto [b, e] = IndexRange(a, 1, items.size());
   for (size_t i = b; i < e; ++i) {
     if (Equals(items[i], *a[0])) return Value(i);
   }

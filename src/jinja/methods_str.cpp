@@ -98,25 +98,12 @@ Result<Value> Split(const std::string& s, const BoundArgs& a, bool from_right) {
   return Value::FromList(std::move(out));
 }
 
-// Resolves Python's optional [start, end) code-point range arguments.
-std::pair<size_t, size_t> CodePointRange(const BoundArgs& a, size_t first, size_t n) {
-  auto resolve = [n](const Value* v, int64_t fallback) {
-    if (v == nullptr || v->is_none() || !v->is_integral()) return fallback;
-    int64_t i = v->int_value();
-    if (i < 0) i += static_cast<int64_t>(n);
-    return std::clamp<int64_t>(i, 0, static_cast<int64_t>(n));
-  };
-  const int64_t b = resolve(a[first], 0);
-  const int64_t e = resolve(a[first + 1], static_cast<int64_t>(n));
-  return {static_cast<size_t>(b), static_cast<size_t>(std::max(b, e))};
-}
-
 Result<Value> Find(const std::string& s, const BoundArgs& a, std::string_view method) {
   if (!a.has(0) || !a[0]->is_string())
     return Error(std::string(method) + "() argument must be str");
   const std::u32string hay = py::Decode(s);
   const std::u32string needle = py::Decode(a[0]->str());
-  const auto [b, e] = CodePointRange(a, 1, hay.size());
+  const auto [b, e] = IndexRange(a, 1, hay.size());
   const bool reverse = method == "rfind" || method == "rindex";
   size_t found = std::u32string::npos;
   if (needle.size() <= e - b) {
@@ -134,7 +121,7 @@ Result<Value> Count(const std::string& s, const BoundArgs& a) {
   if (!a.has(0) || !a[0]->is_string()) return Error("count() argument must be str");
   const std::u32string hay = py::Decode(s);
   const std::u32string needle = py::Decode(a[0]->str());
-  const auto [b, e] = CodePointRange(a, 1, hay.size());
+  const auto [b, e] = IndexRange(a, 1, hay.size());
   if (needle.empty()) return Value(e - b + 1);
   const std::u32string_view window = std::u32string_view(hay).substr(b, e - b);
   int64_t n = 0;
@@ -242,7 +229,7 @@ Result<Value> StartsOrEndsWith(const std::string& s, const BoundArgs& a, bool en
   std::string window = s;
   if (a.has(1) || a.has(2)) {
     const std::u32string cps = py::Decode(s);
-    const auto [b, e] = CodePointRange(a, 1, cps.size());
+    const auto [b, e] = IndexRange(a, 1, cps.size());
     window = py::Encode(std::u32string_view(cps).substr(b, e - b));
   }
   for (const Value& c : candidates) {
@@ -410,6 +397,18 @@ Result<Value> CallStringMethod(Interpreter& interp, const std::string& s, std::s
     return Value(cased);
   }
   return Error("str has no method '" + std::string(m) + "'");
+}
+
+std::pair<size_t, size_t> IndexRange(const BoundArgs& a, size_t first, size_t n) {
+  auto resolve = [n](const Value* v, int64_t fallback) {
+    if (v == nullptr || v->is_none() || !v->is_integral()) return fallback;
+    int64_t i = v->int_value();
+    if (i < 0) i += static_cast<int64_t>(n);
+    return std::clamp<int64_t>(i, 0, static_cast<int64_t>(n));
+  };
+  const int64_t b = resolve(a[first], 0);
+  const int64_t e = resolve(a[first + 1], static_cast<int64_t>(n));
+  return {static_cast<size_t>(b), static_cast<size_t>(std::max(b, e))};
 }
 
 }  // namespace shimmy::jinja
