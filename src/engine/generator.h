@@ -41,6 +41,9 @@ struct GenerateRequest {
   // output short). Needs the model's tokenizer.
   std::shared_ptr<const Grammar> grammar;
   SeqId seq = 0;
+  // Report each sampled token's logprob (plus sampling.n_top_logprobs
+  // alternatives) in GenerateResult::logprobs.
+  bool logprobs = false;
 };
 
 struct GenerateTimings {
@@ -55,8 +58,11 @@ struct GenerateTimings {
 struct GenerateResult {
   std::vector<TokenId> tokens;  // generated ids (EOG token included if hit)
   std::string text;             // emitted text (stop string excluded)
-  std::string finish_reason;    // "stop" or "length"
+  std::string finish_reason;    // "stop", "length" or (Scheduler) "cancelled"
   GenerateTimings timings;
+  std::vector<SampleLogprobs> logprobs;  // parallel to tokens when asked for
+  int n_cached = 0;  // prompt tokens reused from the cache (Scheduler)
+  int stop_index = -1;  // which of GenerateRequest::stop ended the output, if one did
 };
 
 // Receives each safe piece of text; return false to stop early.
