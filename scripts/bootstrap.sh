@@ -19,7 +19,17 @@ PACKAGES=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-jinja2       # reference for the jinja differential tests (skipped without it)
+  prometheus           # promtool, for `promtool check metrics` in the tests (Debian has no
+                       # promtool-only package; on systemd hosts this also starts a
+                       # Prometheus on :9090: `systemctl disable --now prometheus`)
 )
+
+# Node.js and npm (JavaScript client tests), from Debian only when no npm is
+# on the PATH: a machine with nodesource's node already has its own npm, and
+# Debian's npm package would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

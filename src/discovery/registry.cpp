@@ -64,6 +64,11 @@ Result<const ModelEntry*> Registry::Resolve(std::string_view name) const {
   const bool has_tag = colon != std::string::npos && (slash == std::string::npos || colon > slash);
   if (!has_tag) {
     if (auto it = index_.find(lower + ":latest"); it != index_.end()) return &models_[it->second];
+  } else if (lower.ends_with(":latest")) {
+    // Ollama clients add ":latest" to every bare name; a model with no tag answers to it.
+    if (auto it = index_.find(lower.substr(0, colon)); it != index_.end()) {
+      return &models_[it->second];
+    }
   }
 
   std::set<size_t> hits;

@@ -4,7 +4,7 @@
 // never name a file path). Matching, first rule that hits:
 //   1. exact name or alias
 //   2. case-insensitive
-//   3. tag-less `model` -> `model:latest`
+//   3. tag-less `model` -> `model:latest`, and `model:latest` -> a tag-less `model`
 //   4. a prefix shared by exactly one model ("qwen2.5" -> "qwen2.5-0.5b-instruct:q4_k_m")
 // An ambiguous prefix is an error listing the candidates.
 //

@@ -10,9 +10,26 @@ namespace shimmy::server {
 namespace net = boost::asio;
 using net::ip::tcp;
 
+namespace {
+
+std::shared_ptr<const SessionContext> MakeContext(const ServerOptions& options,
+                                                  std::shared_ptr<const Router> router,
+                                                  std::shared_ptr<SessionRegistry> registry) {
+  auto context = std::make_shared<SessionContext>();
+  context->router = router ? std::move(router) : std::make_shared<const Router>();
+  context->limits = options.limits;
+  context->gate = RequestGate({options.api_key, options.cors_origins});
+  context->access_log = options.access_log ? options.access_log : AccessLogSink(&LogAccess);
+  context->metrics = options.metrics ? options.metrics : std::make_shared<ServerMetrics>();
+  context->registry = std::move(registry);
+  return context;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(const ServerOptions& options, std::shared_ptr<const Router> router)
     : options_(options),
-      router_(std::move(router)),
+      context_(MakeContext(options, std::move(router), registry_)),
       ioc_(std::max(1, options.n_threads)),
       accept_strand_(net::make_strand(ioc_)),
       acceptor_(accept_strand_),
@@ -64,7 +81,7 @@ void HttpServer::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     return;
   }
   socket.set_option(tcp::no_delay(true), ec);  // tokens are small; send them now
-  std::make_shared<HttpSession>(std::move(socket), router_, options_.limits, registry_)->Start();
+  std::make_shared<HttpSession>(std::move(socket), context_)->Start();
   Accept();
 }
 

@@ -13,8 +13,12 @@
 // Ownership: the server owns the io_context, threads and acceptor; sessions
 // own themselves while they have work (see http_session.h).
 // Thread-safety: Start/Stop/~HttpServer from one controlling thread, never
-// from an I/O thread (Stop joins them). endpoint() is immutable after Start.
-// Not done yet (issue 6): CORS, API key, access log, WebSocket.
+// from an I/O thread (Stop joins them). endpoint() is immutable after Start;
+// CollectServerMetrics may be called from any thread.
+//
+// Every request passes the API key / CORS gate (security.h) before the
+// router, is written to the access log (access_log.h) when its answer is
+// complete, and is counted in ServerMetrics (metrics_route.h).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -28,7 +32,10 @@
 #include <vector>
 
 #include "base/result.h"
+#include "server/access_log.h"
 #include "server/http_session.h"
+#include "server/metrics_route.h"
+#include "server/prometheus.h"
 #include "server/router.h"
 
 namespace shimmy::server {
@@ -38,6 +45,16 @@ struct ServerOptions {
   uint16_t port = 0;  // 0: an ephemeral port (see endpoint())
   int n_threads = 2;
   SessionLimits limits;
+  // Security (security.h): empty key = none; empty origins = no CORS. The
+  // caller picks the default (DefaultCorsOrigins(address): any on loopback).
+  std::string api_key;
+  std::vector<std::string> cors_origins;
+  // Called once per request when its answer is complete, from I/O threads;
+  // empty = LogAccess (spdlog logger "access", stderr).
+  AccessLogSink access_log;
+  // Where the server counts its requests; null = one of its own. Share one
+  // with AddMetricsRoute's collector to expose it.
+  std::shared_ptr<ServerMetrics> metrics;
 };
 
 class HttpServer {
@@ -52,6 +69,9 @@ class HttpServer {
 
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
 
+  // The server's own families (requests, in flight, durations; metrics_route.h).
+  void CollectServerMetrics(PrometheusWriter& writer) const { context_->metrics->Collect(writer); }
+
   // Stops accepting, closes idle connections, lets answers in flight finish
   // for up to `grace`, then closes what is left (their streams see
   // cancelled()) and joins the threads. Blocking; idempotent.
@@ -63,14 +83,14 @@ class HttpServer {
   void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
 
   ServerOptions options_;
-  std::shared_ptr<const Router> router_;
+  std::shared_ptr<SessionRegistry> registry_ = std::make_shared<SessionRegistry>();
+  std::shared_ptr<const SessionContext> context_;  // shared by every session
   boost::asio::io_context ioc_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::strand<boost::asio::io_context::executor_type> accept_strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;  // after accept errors such as EMFILE
   boost::asio::ip::tcp::endpoint endpoint_;
-  std::shared_ptr<SessionRegistry> registry_ = std::make_shared<SessionRegistry>();
   std::vector<std::thread> threads_;
   bool stopped_ = false;
 };

@@ -41,20 +41,33 @@ bool SessionRegistry::WaitEmpty(std::chrono::steady_clock::time_point deadline) 
   return empty_.wait_until(lk, deadline, [&] { return sessions_.empty(); });
 }
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<const Router> router,
-                         const SessionLimits& limits, std::shared_ptr<SessionRegistry> registry)
+namespace {
+
+std::string EndpointText(const net::ip::tcp::socket& socket) {
+  error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  const std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<const SessionContext> context)
     : stream_(std::move(socket)),
-      router_(std::move(router)),
-      limits_(limits),
-      registry_(std::move(registry)) {}
+      context_(std::move(context)),
+      limits_(context_->limits),
+      remote_(EndpointText(stream_.socket())) {}
 
 HttpSession::~HttpSession() {
   if (exchange_) exchange_->Cancel();
-  registry_->Remove(this);
+  EndExchange(/*cancelled=*/true);
+  context_->registry->Remove(this);
 }
 
 void HttpSession::Start() {
-  registry_->Add(shared_from_this());
+  context_->registry->Add(shared_from_this());
   net::dispatch(stream_.get_executor(),
                 beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
 }
@@ -125,21 +138,48 @@ void HttpSession::OnBody(error_code ec) {
 
   http::request<http::string_body> req = parser_->release();
   parser_.reset();
-  BeginExchange(std::string(TargetPath(req.target())), req.keep_alive());
+  BeginExchange(std::string(TargetPath(req.target())), req.keep_alive(), req.method_string());
+  record_->user_agent = req[http::field::user_agent];
+  record_->request_bytes = req.body().size();
   Watch();
-  router_->Dispatch(req, std::make_shared<ResponseStream>(exchange_, weak_from_this()));
+  auto out = std::make_shared<ResponseStream>(exchange_, weak_from_this());
+  if (context_->gate.Admit(req, *out)) context_->router->Dispatch(req, std::move(out));
 }
 
-void HttpSession::BeginExchange(std::string path, bool keep_alive) {
+void HttpSession::BeginExchange(std::string path, bool keep_alive, std::string_view method) {
+  started_ = std::chrono::steady_clock::now();
+  record_.emplace();
+  record_->remote = remote_;
+  record_->method = method;
+  record_->route = context_->router->RouteLabel(path);
+  record_->path = path;
+  context_->metrics->RequestStarted();
   exchange_ = std::make_shared<StreamState>(std::move(path), limits_.max_stream_buffer);
   self_ = shared_from_this();
   keep_alive_ = keep_alive;
   head_taken_ = false;
 }
 
+void HttpSession::EndExchange(bool cancelled) {
+  if (!record_) return;
+  AccessRecord record = std::move(*record_);
+  record_.reset();
+  record.cancelled = cancelled;
+  if (record.status == 0) record.status = kStatusClientClosed;
+  record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started_);
+  context_->metrics->RequestFinished(record.route, record.status, record.duration, cancelled);
+  try {
+    context_->access_log(record);
+  } catch (...) {
+    // A failing log sink must not take the connection (or the I/O thread) down.
+  }
+}
+
 void HttpSession::FailRequest(http::status status, std::string_view message) {
   const std::string target = parser_ ? std::string(parser_->get().target()) : std::string();
-  BeginExchange(std::string(TargetPath(target)), false);
+  const std::string method = parser_ ? std::string(parser_->get().method_string()) : "-";
+  BeginExchange(std::string(TargetPath(target)), false, method);
   linger_ = true;  // the client may still be sending what we refused
   ResponseStream(exchange_, weak_from_this()).RespondError(status, message);
 }
@@ -158,7 +198,14 @@ void HttpSession::OnWatch(error_code ec, size_t n) {
   if (!ec) buffer_.commit(n);
   if (exchange_) {            // still answering
     if (!ec) return Watch();  // pipelined bytes: keep them, keep watching
-    exchange_->Cancel();      // the client went away
+    if (writing_ && final_write_) {
+      // The whole answer is already with the socket (a client that closes
+      // right after reading it races our write completion): let the write
+      // finish, so it counts and logs as complete, then close.
+      peer_gone_ = true;
+      return;
+    }
+    exchange_->Cancel();  // the client went away
     return Close();
   }
   if (read_after_watch_) {
@@ -178,9 +225,11 @@ void HttpSession::Pump() {
     exchange_->whole.reset();
     lk.unlock();
     head_taken_ = true;
+    record_->status = whole_->result_int();
+    record_->response_bytes = whole_->body().size();
     whole_->keep_alive(keep);
     whole_->prepare_payload();
-    writing_ = true;
+    writing_ = final_write_ = true;
     stream_.expires_after(limits_.write_timeout);
     return http::async_write(
         stream_, *whole_,
@@ -191,6 +240,8 @@ void HttpSession::Pump() {
     exchange_->head.reset();
     lk.unlock();
     head_taken_ = true;
+    record_->status = head_->result_int();
+    record_->streamed = true;
     head_->keep_alive(keep);
     head_sr_.emplace(*head_);
     writing_ = true;
@@ -204,6 +255,7 @@ void HttpSession::Pump() {
     out_.swap(exchange_->pending);
     exchange_->pending.clear();
     lk.unlock();
+    record_->response_bytes += out_.size();
     writing_ = true;
     stream_.expires_after(limits_.write_timeout);
     return net::async_write(
@@ -212,7 +264,7 @@ void HttpSession::Pump() {
   }
   if (exchange_->end) {
     lk.unlock();
-    writing_ = true;
+    writing_ = final_write_ = true;
     stream_.expires_after(limits_.write_timeout);
     return net::async_write(
         stream_, http::make_chunk_last(),
@@ -221,7 +273,7 @@ void HttpSession::Pump() {
 }
 
 void HttpSession::OnWrite(bool last, error_code ec, size_t) {
-  writing_ = false;
+  writing_ = final_write_ = false;
   if (closed_) return;
   if (ec) {
     if (exchange_) exchange_->Cancel();
@@ -232,8 +284,9 @@ void HttpSession::OnWrite(bool last, error_code ec, size_t) {
 }
 
 void HttpSession::FinishExchange() {
-  const bool keep = keep_alive_ && !shutting_down_ && (whole_ ? whole_->keep_alive() : true) &&
-                    (head_ ? head_->keep_alive() : true);
+  const bool keep = keep_alive_ && !shutting_down_ && !peer_gone_ &&
+                    (whole_ ? whole_->keep_alive() : true) && (head_ ? head_->keep_alive() : true);
+  EndExchange(/*cancelled=*/false);
   exchange_.reset();
   whole_.reset();
   head_sr_.reset();
@@ -267,6 +320,7 @@ void HttpSession::Close() {
   closed_ = true;
   if (exchange_) exchange_->Cancel();
   exchange_.reset();
+  EndExchange(/*cancelled=*/true);  // no-op when the answer was complete
   error_code ignored;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   stream_.close();

@@ -13,6 +13,9 @@
 // meanwhile are kept for the next request, up to the header limit).
 // A malformed request → 400, too large → 413/431, all JSON, then the
 // connection closes (lingering: send side shut, input drained briefly).
+// Before the router, each request passes the RequestGate (API key, CORS;
+// security.h). When an answer is complete (or cut short), the session hands
+// one AccessRecord to the access-log sink and to ServerMetrics.
 //
 // Ownership: the session owns itself through its pending operations (and,
 // while a request is being answered, a self reference); ResponseStream holds
@@ -33,8 +36,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/access_log.h"
+#include "server/metrics_route.h"
 #include "server/response_stream.h"
 #include "server/router.h"
+#include "server/security.h"
 
 namespace shimmy::server {
 
@@ -61,10 +67,20 @@ class SessionRegistry {
   std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions_;
 };
 
+// What every connection of one server shares. Immutable once the server
+// has started; the registry, metrics and access-log sink are thread-safe.
+struct SessionContext {
+  std::shared_ptr<const Router> router;
+  SessionLimits limits;
+  RequestGate gate;
+  AccessLogSink access_log;                // never empty
+  std::shared_ptr<ServerMetrics> metrics;  // never null
+  std::shared_ptr<SessionRegistry> registry;
+};
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<const Router> router,
-              const SessionLimits& limits, std::shared_ptr<SessionRegistry> registry);
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<const SessionContext> context);
   ~HttpSession();
 
   void Start();
@@ -76,7 +92,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoRead();
   void OnHeader(boost::beast::error_code ec);
   void OnBody(boost::beast::error_code ec);
-  void BeginExchange(std::string path, bool keep_alive);
+  void BeginExchange(std::string path, bool keep_alive, std::string_view method);
+  void EndExchange(bool cancelled);  // logs and counts the exchange once
   void FailRequest(http::status status, std::string_view message);
   void Watch();
   void OnWatch(boost::beast::error_code ec, size_t n);
@@ -88,21 +105,25 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::shared_ptr<const Router> router_;
-  const SessionLimits limits_;
-  std::shared_ptr<SessionRegistry> registry_;
+  std::shared_ptr<const SessionContext> context_;
+  const SessionLimits& limits_;  // context_->limits
+  std::string remote_;           // "addr:port" of the peer, for the access log
 
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<StreamState> exchange_;  // the request being answered
   std::shared_ptr<HttpSession> self_;      // alive while answering
-  bool keep_alive_ = false;                // of the current request
-  bool head_taken_ = false;                // whole or head handed to the socket
+  std::optional<AccessRecord> record_;     // of the current exchange, filled as it goes
+  std::chrono::steady_clock::time_point started_;
+  bool keep_alive_ = false;  // of the current request
+  bool head_taken_ = false;  // whole or head handed to the socket
   bool writing_ = false;
   bool watching_ = false;
   bool read_after_watch_ = false;
   bool shutting_down_ = false;
   bool closed_ = false;
-  bool linger_ = false;  // drain input before closing (after a refused request)
+  bool linger_ = false;       // drain input before closing (after a refused request)
+  bool final_write_ = false;  // the write in flight ends the answer (whole or last chunk)
+  bool peer_gone_ = false;    // the client closed while that final write was in flight
   // What the write in flight points into.
   std::optional<http::response<http::string_body>> whole_;
   std::optional<http::response<http::empty_body>> head_;

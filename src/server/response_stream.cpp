@@ -37,6 +37,12 @@ ResponseStream::~ResponseStream() {
   }
 }
 
+void ResponseStream::SetHeader(std::string name, std::string value) {
+  std::lock_guard lk(state_->mu);
+  if (state_->answered) return;
+  state_->extra_headers.emplace_back(std::move(name), std::move(value));
+}
+
 void ResponseStream::Respond(http::status status, std::string_view content_type, std::string body) {
   {
     std::lock_guard lk(state_->mu);
@@ -44,6 +50,7 @@ void ResponseStream::Respond(http::status status, std::string_view content_type,
     state_->answered = true;
     auto& res = state_->whole.emplace(status, 11);
     res.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : state_->extra_headers) res.set(name, value);
     res.body() = std::move(body);
   }
   Kick();
@@ -67,6 +74,7 @@ void ResponseStream::Begin(http::status status, std::string_view content_type) {
     auto& res = state_->head.emplace(status, 11);
     res.set(http::field::content_type, content_type);
     res.set(http::field::cache_control, "no-cache");
+    for (const auto& [name, value] : state_->extra_headers) res.set(name, value);
     res.chunked(true);
   }
   Kick();

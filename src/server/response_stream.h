@@ -40,6 +40,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace shimmy::server {
 
@@ -67,6 +69,7 @@ struct StreamState {
   std::string pending;     // chunk bytes not yet handed to the socket
   bool end = false;        // End() was called
   std::function<void()> on_cancel;
+  std::vector<std::pair<std::string, std::string>> extra_headers;  // SetHeader()
 };
 
 class ResponseStream {
@@ -78,6 +81,10 @@ class ResponseStream {
 
   // The path of the request this answers (no query string).
   const std::string& path() const { return state_->path; }
+
+  // Adds a header to the response not yet begun (Retry-After, CORS, ...).
+  // Ignored once Respond/Begin has run.
+  void SetHeader(std::string name, std::string value);
 
   // One whole response. Only the first Respond/Begin counts; later ones are ignored.
   void Respond(http::status status, std::string_view content_type, std::string body);

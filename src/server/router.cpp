@@ -56,4 +56,17 @@ void Router::Dispatch(const Request& request, std::shared_ptr<ResponseStream> ou
   }
 }
 
+std::string Router::RouteLabel(std::string_view path) const {
+  const Route* best = nullptr;
+  for (const Route& r : routes_) {
+    if (r.prefix) {
+      if (path.starts_with(r.path) && (best == nullptr || r.path.size() > best->path.size()))
+        best = &r;
+    } else if (path == r.path) {
+      return r.path;  // exact routes win over prefixes, as in Dispatch
+    }
+  }
+  return best != nullptr ? best->path + "*" : "other";
+}
+
 }  // namespace shimmy::server

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/response_stream.h"
@@ -33,6 +34,11 @@ class Router {
 
   // Answers `out` (maybe later, through the handler).
   void Dispatch(const Request& request, std::shared_ptr<ResponseStream> out) const;
+
+  // The pattern of the route `path` falls under, whatever the method: the
+  // path itself for an exact route, "PREFIX*" for a prefix route, "other"
+  // when nothing matches. A bounded label for metrics and logs.
+  std::string RouteLabel(std::string_view path) const;
 
  private:
   struct Route {

@@ -27,6 +27,36 @@ TEST(ErrorBody, OllamaStringElsewhere) {
   EXPECT_EQ(ErrorBody("", http::status::bad_request, "b"), nlohmann::json({{"error", "b"}}));
 }
 
+TEST(ErrorBody, AnthropicEnvelopeOnMessages) {
+  EXPECT_EQ(ErrorBody("/v1/messages", http::status::bad_request, "max_tokens: required"),
+            nlohmann::json::parse(R"({"type":"error","error":{"type":"invalid_request_error",
+                                      "message":"max_tokens: required"}})"));
+  EXPECT_EQ(ErrorBody("/v1/messages/count_tokens?beta=true", http::status::not_found,
+                      "m")["error"]["type"],
+            "not_found_error");
+  const std::pair<http::status, const char*> cases[] = {
+      {http::status::unauthorized, "authentication_error"},
+      {http::status::forbidden, "permission_error"},
+      {http::status::payload_too_large, "request_too_large"},
+      {http::status::too_many_requests, "rate_limit_error"},
+      {http::status::internal_server_error, "api_error"},
+      {http::status::service_unavailable, "overloaded_error"},
+      {http::status::unprocessable_entity, "invalid_request_error"},
+  };
+  for (const auto& [status, type] : cases) {
+    const auto j = ErrorBody("/v1/messages", status, "m");
+    EXPECT_EQ(j["type"], "error");
+    EXPECT_EQ(j["error"]["type"], type) << static_cast<int>(status);
+    EXPECT_EQ(j["error"]["message"], "m");
+    EXPECT_FALSE(j["error"].contains("code"));
+  }
+  // Neighbours keep OpenAI's envelope.
+  EXPECT_TRUE(ErrorBody("/v1/messagesx", http::status::bad_request, "m")["error"].contains("param"));
+  EXPECT_TRUE(ErrorBody("/v1/chat/completions", http::status::bad_request, "m")["error"].is_object());
+  EXPECT_TRUE(IsAnthropicPath("/v1/messages?x=1"));
+  EXPECT_FALSE(IsAnthropicPath("/api/messages"));
+}
+
 TEST(ErrorBody, TargetPath) {
   EXPECT_EQ(TargetPath("/v1/models?limit=2"), "/v1/models");
   EXPECT_EQ(TargetPath("/health"), "/health");

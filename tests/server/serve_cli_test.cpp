@@ -12,6 +12,7 @@
 #include <regex>
 #include <vector>
 
+#include "common/fixtures.h"
 #include "common/run_command.h"
 #include "server/test_client.h"
 
@@ -103,12 +104,20 @@ TEST(ServeCli, ExplicitBindServesHealthAndExitsZeroOnSigterm) {
 }
 
 TEST(ServeCli, EnvBindAndSeedFlagsAreAcceptedAndSigintExitsZero) {
-  ServeProcess p({"--model-path", "/nonexistent.gguf", "--cpu-moe", "--n-cpu-moe", "4"},
-                 "127.0.0.1:0");
+  SHIMMY_REQUIRE_FIXTURES();
+  const std::string model = (FixturesDir() / "models" / "stories260K.gguf").string();
+  ServeProcess p({"--model-path", model, "--cpu-moe", "--n-cpu-moe", "4"}, "127.0.0.1:0");
   const uint16_t port = PortOf(p.FirstLine());
   ASSERT_NE(port, 0);
   EXPECT_EQ(TestClient(port).Request(http::verb::get, "/health").result(), http::status::ok);
   EXPECT_EQ(p.Signal(SIGINT), 0);
+}
+
+TEST(ServeCli, MissingModelPathIsAnErrorBeforeBinding) {
+  const auto r = RunCommand(ShellQuote(SHIMMY_BINARY) +
+                            " serve --bind 127.0.0.1:0 --model-path /nonexistent.gguf 2>&1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("no such file"), std::string::npos) << r.out;
 }
 
 TEST(ServeCli, AutoBindPicksAPortInItsRange) {

@@ -1,0 +1,312 @@
+// The whole server in one process over real sockets: registry -> pool ->
+// CompletionService -> routes -> HttpServer, with fixture models. These are
+// the checks for PRODUCT.md section 1 that need a model: no reload between
+// requests, non-streaming by default, real usage and finish_reason, chunks
+// that arrive while generation runs, whole UTF-8 in every chunk, JSON
+// errors, batching that does not change greedy output, and a disconnect that
+// frees its slot.
+#include <gtest/gtest.h>
+
+#include <boost/asio/read.hpp>
+#include <future>
+#include <thread>
+
+#include "common/fixtures.h"
+#include "discovery/classify.h"
+#include "engine/generator.h"
+#include "server/api_anthropic.h"
+#include "server/api_ollama.h"
+#include "server/api_openai.h"
+#include "server/completion_service.h"
+#include "server/test_client.h"
+
+namespace shimmy::testing {
+namespace {
+
+using nlohmann::json;
+
+discovery::ModelEntry Entry(const std::string& name, const std::string& file) {
+  discovery::ModelEntry e;
+  e.name = name;
+  e.path = (FixturesDir() / "models" / file).string();
+  e.shard_paths = {e.path};
+  e.facts = discovery::ReadFacts(e.path);
+  e.size_bytes = std::filesystem::file_size(e.path);
+  return e;
+}
+
+// Registry of two models, pool, service, routes and a server on a free port.
+struct Stack {
+  explicit Stack(int parallel = 4) {
+    auto registry = std::make_shared<discovery::Registry>(std::vector<discovery::ModelEntry>{
+        Entry("stories", "stories260K.gguf"), Entry("qwen-tiny", "tiny-random-qwen2-Q4_K_M.gguf")});
+    pool = std::make_unique<runtime::ModelPool>(
+        registry, runtime::PoolOptions{.n_parallel = parallel, .n_ctx = 256, .n_threads = 2});
+    service = std::make_unique<server::CompletionService>(*pool);
+    auto router = std::make_shared<server::Router>();
+    server::AddOpenAiRoutes(*router, *service);
+    server::AddOllamaRoutes(*router, *service, "test");
+    server::AddAnthropicRoutes(*router, *service);
+    server = StartTestServer(router, 1 << 20);
+    port = server->endpoint().port();
+  }
+  ~Stack() {
+    server->Stop(std::chrono::seconds(5));
+    service.reset();
+    pool.reset();
+  }
+  std::unique_ptr<runtime::ModelPool> pool;
+  std::unique_ptr<server::CompletionService> service;
+  std::unique_ptr<server::HttpServer> server;
+  uint16_t port = 0;
+};
+
+// Well-formed UTF-8 (no cut characters, no stray continuation bytes).
+bool IsValidUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// "data: {...}" payloads of an SSE body, [DONE] included as a string.
+std::vector<std::string> SseData(const std::string& body) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = body.find("data: ", pos)) != std::string::npos) {
+    const size_t end = body.find("\n\n", pos);
+    out.push_back(body.substr(pos + 6, end - pos - 6));
+    pos = end;
+  }
+  return out;
+}
+
+std::string StreamedText(const std::string& body, std::string* finish = nullptr) {
+  std::string text;
+  for (const auto& d : SseData(body)) {
+    if (d == "[DONE]") continue;
+    json j = json::parse(d);
+    for (const auto& c : j["choices"]) {
+      if (c.contains("text")) text += c["text"].get<std::string>();
+      if (c.contains("delta") && c["delta"].contains("content") && c["delta"]["content"].is_string())
+        text += c["delta"]["content"].get<std::string>();
+      if (finish != nullptr && c["finish_reason"].is_string()) *finish = c["finish_reason"];
+    }
+  }
+  return text;
+}
+
+// What a lone Generate gives for a raw completion prompt.
+std::vector<TokenId> LoneGreedy(const std::string& file, const std::string& prompt, int n) {
+  auto inst = Instance::Create(
+      {.path = (FixturesDir() / "models" / file).string(), .n_ctx = 256, .n_threads = 2});
+  EXPECT_TRUE(inst.ok());
+  GenerateRequest req;
+  req.prompt = (*inst)->tokenizer().Encode(prompt, {.add_special = true, .parse_special = true});
+  req.max_tokens = n;
+  req.sampling.temperature = 0;
+  auto r = Generate(**inst, req);
+  EXPECT_TRUE(r.ok());
+  return r->tokens;
+}
+
+TEST(ApiEndToEnd, NonStreamingByDefaultWithRealUsageAndNoReload) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s;
+  TestClient c(s.port);
+  const json body = {{"model", "stories"},
+                     {"messages", {{{"role", "user"}, {"content", "Tell me a story"}}}},
+                     {"max_tokens", 7},
+                     {"temperature", 0}};
+  auto r = c.Request(http::verb::post, "/v1/chat/completions", body.dump());
+  ASSERT_EQ(r.result_int(), 200) << r.body();
+  EXPECT_EQ(r[http::field::content_type], "application/json");
+  json j = Json(r);
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(j["usage"]["completion_tokens"], 7);
+  EXPECT_GT(j["usage"]["prompt_tokens"].get<int>(), 3);
+  EXPECT_EQ(j["usage"]["total_tokens"].get<int>(),
+            j["usage"]["prompt_tokens"].get<int>() + 7);
+  auto again = c.Request(http::verb::post, "/v1/chat/completions", body.dump());
+  EXPECT_EQ(Json(again)["choices"][0]["message"]["content"], j["choices"][0]["message"]["content"]);
+  EXPECT_EQ(s.pool->stats().loads, 1u);  // the second request did not reload
+  // The second request reused the first one's prompt from the cache.
+  EXPECT_GT(Json(again)["usage"]["prompt_tokens_details"]["cached_tokens"].get<int>(), 0);
+}
+
+TEST(ApiEndToEnd, ThirtyTwoStreamsOverTwoModelsEqualLoneGreedyRuns) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s(4);
+  const std::vector<std::string> prompts = {"Once upon a time", "The little dog", "Lily said",
+                                            "A big red ball", "Tom and Sue", "The sun"};
+  struct Case {
+    std::string model, file, prompt;
+  };
+  std::vector<Case> cases;
+  for (int i = 0; i < 32; ++i) {
+    const bool first = i % 2 == 0;
+    cases.push_back({first ? "stories" : "qwen-tiny",
+                     first ? "stories260K.gguf" : "tiny-random-qwen2-Q4_K_M.gguf",
+                     prompts[static_cast<size_t>(i) % prompts.size()]});
+  }
+  std::vector<std::future<std::pair<std::string, std::string>>> results;
+  for (const Case& k : cases) {
+    results.push_back(std::async(std::launch::async, [&s, k] {
+      TestClient c(s.port);
+      const json body = {{"model", k.model}, {"prompt", k.prompt},   {"max_tokens", 20},
+                         {"temperature", 0}, {"stream", true}};
+      auto r = c.Request(http::verb::post, "/v1/completions", body.dump());
+      std::string finish;
+      std::string text = StreamedText(r.body(), &finish);
+      return std::pair{text, finish};
+    }));
+  }
+  for (size_t i = 0; i < cases.size(); ++i) {
+    auto [text, finish] = results[i].get();
+    auto inst = Instance::Create({.path = (FixturesDir() / "models" / cases[i].file).string(),
+                                  .n_ctx = 256,
+                                  .n_threads = 1});
+    ASSERT_TRUE(inst.ok());
+    GenerateRequest req;
+    req.prompt = (*inst)->tokenizer().Encode(cases[i].prompt,
+                                             {.add_special = true, .parse_special = true});
+    req.max_tokens = 20;
+    req.sampling.temperature = 0;
+    auto lone = Generate(**inst, req);
+    ASSERT_TRUE(lone.ok());
+    EXPECT_EQ(text, lone->text) << "request " << i << " (" << cases[i].model << ")";
+    EXPECT_EQ(finish, lone->finish_reason) << "request " << i;
+  }
+  EXPECT_EQ(s.pool->stats().loads, 2u);
+}
+
+TEST(ApiEndToEnd, FirstChunkArrivesWhileGenerationRuns) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s(1);
+  TestClient c(s.port);
+  const json body = {{"model", "stories"}, {"prompt", "Once upon a time"},
+                     {"max_tokens", 200},  {"temperature", 0},
+                     {"stream", true},     {"stop", json::array()}};
+  c.Send(http::verb::post, "/v1/completions", body.dump());
+  // Read raw bytes until the first SSE event is complete.
+  std::string got;
+  char buf[4096];
+  while (got.find("data: ") == std::string::npos ||
+         got.find("\n\n", got.find("data: ")) == std::string::npos) {
+    const size_t n = c.socket().read_some(net::buffer(buf));
+    got.append(buf, n);
+  }
+  // The model is still generating: the chunk was sent as it was produced,
+  // not at the end.
+  auto loaded = s.pool->Loaded();
+  ASSERT_EQ(loaded.size(), 1u);
+  const SchedulerStats st = loaded[0]->scheduler().Stats();
+  EXPECT_EQ(st.active, 1) << "generation already over when the first chunk arrived";
+  EXPECT_LT(st.generated_tokens, 200u);
+}
+
+TEST(ApiEndToEnd, DisconnectCancelsTheSequenceAndFreesItsSlot) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s(1);
+  {
+    TestClient c(s.port);
+    const json body = {{"model", "stories"}, {"prompt", "Once upon a time"},
+                       {"max_tokens", 240},  {"temperature", 0},
+                       {"stream", true}};
+    c.Send(http::verb::post, "/v1/completions", body.dump());
+    char buf[256];
+    c.socket().read_some(net::buffer(buf));  // the stream has begun
+  }  // the client goes away
+  auto loaded = s.pool->Loaded();
+  ASSERT_EQ(loaded.size(), 1u);
+  // The server notices the closed socket on its next read; the scheduler
+  // then stops the job within one step. Wait for that state change with a
+  // deadline (the only way to observe it from outside).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  SchedulerStats st;
+  do {
+    st = loaded[0]->scheduler().Stats();
+    if (st.jobs_cancelled == 1 && st.active == 0) break;
+    std::this_thread::yield();
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(st.jobs_cancelled, 1u);
+  EXPECT_EQ(st.active, 0);
+  EXPECT_LT(st.generated_tokens, 240u);
+  // The freed slot serves the next request.
+  TestClient c2(s.port);
+  auto r = c2.Request(http::verb::post, "/v1/completions",
+                      json({{"model", "stories"}, {"prompt", "Hi"}, {"max_tokens", 3}}).dump());
+  EXPECT_EQ(r.result_int(), 200) << r.body();
+}
+
+TEST(ApiEndToEnd, StreamedChunksAreWholeUtf8) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s;
+  TestClient c(s.port);
+  // The stories vocabulary has no CJK tokens: the schema forces a string
+  // spelt with byte tokens, one third of a character each.
+  const json schema = {{"enum", {"你好世界, ça va? 🙂"}}};
+  const json body = {
+      {"model", "stories"},
+      {"messages", {{{"role", "user"}, {"content", "Say hello"}}}},
+      {"max_tokens", 60},
+      {"temperature", 0},
+      {"stream", true},
+      {"response_format", {{"type", "json_schema"}, {"json_schema", {{"schema", schema}}}}}};
+  auto r = c.Request(http::verb::post, "/v1/chat/completions", body.dump());
+  ASSERT_EQ(r.result_int(), 200) << r.body();
+  int chunks = 0;
+  std::string all;
+  for (const auto& d : SseData(r.body())) {
+    if (d == "[DONE]") continue;
+    json j = json::parse(d);  // throws on invalid UTF-8 inside
+    for (const auto& ch : j["choices"]) {
+      if (ch["delta"].contains("content") && ch["delta"]["content"].is_string()) {
+        const std::string piece = ch["delta"]["content"];
+        EXPECT_TRUE(IsValidUtf8(piece)) << "chunk " << chunks;
+        all += piece;
+        ++chunks;
+      }
+    }
+  }
+  EXPECT_EQ(all, "\"你好世界, ça va? 🙂\"");
+  EXPECT_GT(chunks, 3);
+}
+
+TEST(ApiEndToEnd, ErrorsAreJsonWithTheRightStatus) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s;
+  TestClient c(s.port);
+  auto unknown = c.Request(http::verb::post, "/v1/chat/completions",
+                           json({{"model", "nope"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}).dump());
+  EXPECT_EQ(unknown.result_int(), 404) << unknown.body();
+  EXPECT_NE(Json(unknown)["error"]["message"].get<std::string>().find("stories"),
+            std::string::npos);
+  auto ollama_unknown =
+      c.Request(http::verb::post, "/api/generate", json({{"model", "nope"}, {"prompt", "x"}}).dump());
+  EXPECT_EQ(ollama_unknown.result_int(), 404);
+  EXPECT_TRUE(Json(ollama_unknown)["error"].is_string()) << ollama_unknown.body();
+
+  auto bad = c.Request(http::verb::post, "/v1/chat/completions", "{not json");
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_TRUE(Json(bad)["error"].is_object());
+
+  std::string long_prompt;
+  for (int i = 0; i < 300; ++i) long_prompt += "dog ";
+  auto too_long = c.Request(http::verb::post, "/v1/completions",
+                            json({{"model", "stories"}, {"prompt", long_prompt}}).dump());
+  EXPECT_EQ(too_long.result_int(), 400) << too_long.body();
+  const std::string msg = Json(too_long)["error"]["message"];
+  EXPECT_NE(msg.find("256"), std::string::npos) << msg;  // says the numbers
+}
+
+}  // namespace
+}  // namespace shimmy::testing
