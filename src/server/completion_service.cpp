@@ -71,6 +71,7 @@ class Running : public CompletionHandle, public std::enable_shared_from_this<Run
 
   void Fail(CompletionError error) {
     if (events_.on_error) events_.on_error(error);
+    events_ = {};  // the last event: let go of whatever the dialect captured
   }
   Result<std::vector<TokenId>> Tokenize(const Instance& inst, chat::ChatOutputOptions* output,
                                         CompletionError* error);
@@ -279,6 +280,7 @@ void Running::OnDone(int index, Result<GenerateResult> result) {
     }
     final.total_ms = MsSince(start_);
     if (events_.on_done) events_.on_done(final);
+    events_ = {};  // the last event: let go of whatever the dialect captured
   }
   // Drop the lease here: the keep_alive countdown starts after the answer.
   std::lock_guard lk(mu_);

@@ -19,7 +19,10 @@
 // Threads: events run on the model's engine thread, except errors found
 // before submitting (unknown model, template error, prompt too long), which
 // may run on the caller's thread or the loader thread. Events of one
-// request never run concurrently. Exactly one of on_done/on_error runs.
+// request never run concurrently. Exactly one of on_done/on_error runs;
+// the model stays leased (token_text stays valid) until it returns, and the
+// events are released right after it (so captures such as the response
+// stream do not outlive the request).
 #pragma once
 
 #include <boost/beast/http/status.hpp>

@@ -44,10 +44,13 @@ void ResponseStream::SetHeader(std::string name, std::string value) {
 }
 
 void ResponseStream::Respond(http::status status, std::string_view content_type, std::string body) {
+  std::function<void()> done_with;  // see End()
   {
     std::lock_guard lk(state_->mu);
     if (state_->answered) return;
     state_->answered = true;
+    done_with = std::move(state_->on_cancel);
+    state_->on_cancel = nullptr;
     auto& res = state_->whole.emplace(status, 11);
     res.set(http::field::content_type, content_type);
     for (const auto& [name, value] : state_->extra_headers) res.set(name, value);
@@ -100,18 +103,27 @@ bool ResponseStream::Write(std::string_view chunk) {
 }
 
 void ResponseStream::End() {
+  std::function<void()> done_with;  // destroyed after the lock: it may own this stream
   {
     std::lock_guard lk(state_->mu);
     if (state_->end || !state_->streaming) return;
     state_->end = true;
+    // An answered request cannot be cancelled any more; dropping the
+    // callback also breaks the cycle stream -> callback -> handle -> stream.
+    done_with = std::move(state_->on_cancel);
+    state_->on_cancel = nullptr;
   }
   Kick();
 }
 
 void ResponseStream::OnCancel(std::function<void()> fn) {
+  std::function<void()> done_with;  // see End()
   {
     std::lock_guard lk(state_->mu);
-    if (!cancelled()) {
+    if (state_->end || (state_->answered && !state_->streaming)) {
+      done_with = std::move(fn);  // already answered: nothing left to cancel
+      fn = nullptr;
+    } else if (!cancelled()) {
       state_->on_cancel = std::move(fn);
       return;
     }

@@ -190,19 +190,7 @@ TEST(ModelPool, ConcurrentAcquiresOfABrokenModelShareOneError) {
   EXPECT_EQ(pool.stats().load_failures, 1u);
 }
 
-TEST(ModelPool, LeaseReachesTheSchedulerAndGeneratesTheReferenceTokens) {
-  SHIMMY_REQUIRE_FIXTURES();
-  EventLog events;
-  PoolOptions options = SmallOptions();
-  ModelPool pool(TestRegistry(), events.Attach(options));
-  // keep_alive 0: the lease is dropped inside on_done, on the model's own
-  // engine thread, and the model must still unload cleanly.
-  auto lease = AcquireNow(pool, "stories", {.keep_alive = 0ms});
-  ASSERT_TRUE(lease.ok()) << lease.error().message();
-  LoadedModel& model = *lease->model;
-  EXPECT_NE(model.chat_format(), nullptr) << model.chat_format_error();
-  EXPECT_GT(model.load_ms(), 0.0);
-
+GenerateRequest StoriesRequest(std::vector<TokenId>* want) {
   const auto ref =
       nlohmann::json::parse(shimmy::testing::ReadFile(Fixture("stories260K.ref.json")));
   GenerateRequest request;
@@ -210,25 +198,77 @@ TEST(ModelPool, LeaseReachesTheSchedulerAndGeneratesTheReferenceTokens) {
   request.max_tokens = 8;
   request.sampling.temperature = 0;
   request.stop_at_eog = false;
-  const auto want = ref["greedy"].get<std::vector<TokenId>>();
+  const auto greedy = ref["greedy"].get<std::vector<TokenId>>();
+  want->assign(greedy.begin(), greedy.begin() + 8);
+  return request;
+}
 
+TEST(ModelPool, LeaseReachesTheSchedulerAndGeneratesTheReferenceTokens) {
+  SHIMMY_REQUIRE_FIXTURES();
+  EventLog events;
+  PoolOptions options = SmallOptions();
+  ModelPool pool(TestRegistry(), events.Attach(options));
+  auto lease = AcquireNow(pool, "stories", {.keep_alive = 0ms});
+  ASSERT_TRUE(lease.ok()) << lease.error().message();
+  LoadedModel& model = *lease->model;
+  EXPECT_NE(model.chat_format(), nullptr) << model.chat_format_error();
+  EXPECT_GT(model.load_ms(), 0.0);
+
+  std::vector<TokenId> want;
   std::promise<Result<GenerateResult>> done;
-  auto held = std::make_shared<ModelLease>(std::move(lease).value());
-  JobCallbacks callbacks{
-      .on_piece = nullptr, .on_done = [&done, held](Result<GenerateResult> r) mutable {
-        held.reset();  // the last lease (and model reference) goes here, on the engine thread
-        done.set_value(std::move(r));
-      }};
-  held.reset();
-  auto submitted = model.scheduler().Submit(std::move(request), std::move(callbacks));
+  auto submitted = model.scheduler().Submit(
+      StoriesRequest(&want), {.on_piece = nullptr, .on_done = [&done](Result<GenerateResult> r) {
+                                done.set_value(std::move(r));
+                              }});
   ASSERT_TRUE(submitted.ok()) << submitted.error().message();
   auto future = done.get_future();
   ASSERT_EQ(future.wait_for(kWait), std::future_status::ready);
   auto result = future.get();
   ASSERT_TRUE(result.ok()) << result.error().message();
-  EXPECT_EQ(result->tokens, std::vector<TokenId>(want.begin(), want.begin() + 8));
+  EXPECT_EQ(result->tokens, want);
+
+  lease = Error("dropped");  // keep_alive 0: unloads now
   EXPECT_TRUE(events.WaitFor("unloaded", "stories:latest"));
   EXPECT_TRUE(pool.Resident().empty());
+}
+
+TEST(ModelPool, AModelWhoseLastReferenceDiesOnItsEngineThreadIsDestroyedElsewhere) {
+  SHIMMY_REQUIRE_FIXTURES();
+  EventLog events;
+  PoolOptions options = SmallOptions();
+  ModelPool pool(TestRegistry(), events.Attach(options));
+  auto lease = AcquireNow(pool, "stories", {.keep_alive = 0ms});
+  ASSERT_TRUE(lease.ok()) << lease.error().message();
+  Scheduler& scheduler = lease->model->scheduler();
+
+  // Hold the engine thread so the job below cannot finish yet.
+  std::promise<void> open_gate;
+  std::shared_future<void> gate = open_gate.get_future().share();
+  scheduler.RunTask([gate](Instance&, SeqId) { gate.wait_for(kWait); });
+  std::vector<TokenId> want;
+  std::promise<Result<GenerateResult>> done;
+  std::shared_ptr<LoadedModel> model_ref = lease->model;
+  auto submitted = scheduler.Submit(
+      StoriesRequest(&want),
+      {.on_piece = nullptr, .on_done = [&done, model_ref](Result<GenerateResult> r) mutable {
+         // The pool has forgotten the model: this is its last reference,
+         // dropped on its own engine thread. Destroying it here would join
+         // this very thread (std::terminate); the pool must do it elsewhere.
+         model_ref.reset();
+         done.set_value(std::move(r));
+       }});
+  ASSERT_TRUE(submitted.ok()) << submitted.error().message();
+  model_ref.reset();
+  lease = Error("dropped");  // the last lease: the pool unloads (forgets) it
+  ASSERT_TRUE(events.WaitFor("unloaded", "stories:latest"));
+  EXPECT_TRUE(pool.Resident().empty());
+
+  open_gate.set_value();
+  auto future = done.get_future();
+  ASSERT_EQ(future.wait_for(kWait), std::future_status::ready);
+  auto result = future.get();
+  ASSERT_TRUE(result.ok()) << result.error().message();
+  EXPECT_EQ(result->tokens, want) << "the job ran to its end on the unloaded model";
 }
 
 TEST(ModelPool, DestructorAnswersPendingAcquiresAndDoesNotHang) {

@@ -51,8 +51,10 @@ TEST(ErrorBody, AnthropicEnvelopeOnMessages) {
     EXPECT_FALSE(j["error"].contains("code"));
   }
   // Neighbours keep OpenAI's envelope.
-  EXPECT_TRUE(ErrorBody("/v1/messagesx", http::status::bad_request, "m")["error"].contains("param"));
-  EXPECT_TRUE(ErrorBody("/v1/chat/completions", http::status::bad_request, "m")["error"].is_object());
+  const auto near = ErrorBody("/v1/messagesx", http::status::bad_request, "m");
+  EXPECT_TRUE(near["error"].contains("param"));
+  const auto openai = ErrorBody("/v1/chat/completions", http::status::bad_request, "m");
+  EXPECT_TRUE(openai["error"].contains("param"));
   EXPECT_TRUE(IsAnthropicPath("/v1/messages?x=1"));
   EXPECT_FALSE(IsAnthropicPath("/api/messages"));
 }
