@@ -17,7 +17,10 @@
 #include "server/api_anthropic.h"
 #include "server/api_ollama.h"
 #include "server/api_openai.h"
+#include "common/run_command.h"
 #include "server/completion_service.h"
+#include "server/engine_metrics.h"
+#include "server/metrics_route.h"
 #include "server/test_client.h"
 
 namespace shimmy::testing {
@@ -47,6 +50,9 @@ struct Stack {
     server::AddOpenAiRoutes(*router, *service);
     server::AddOllamaRoutes(*router, *service, "test");
     server::AddAnthropicRoutes(*router, *service);
+    const runtime::ModelPool* p = pool.get();
+    server::AddMetricsRoute(*router,
+                            [p](server::PrometheusWriter& w) { server::CollectEngineMetrics(*p, w); });
     server = StartTestServer(router, 1 << 20);
     port = server->endpoint().port();
   }
@@ -306,6 +312,32 @@ TEST(ApiEndToEnd, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(too_long.result_int(), 400) << too_long.body();
   const std::string msg = Json(too_long)["error"]["message"];
   EXPECT_NE(msg.find("256"), std::string::npos) << msg;  // says the numbers
+}
+
+// The load counter proves "no reload between requests" from outside, and
+// the whole exposition (with a model resident) must satisfy promtool.
+TEST(ApiEndToEnd, MetricsCountOneLoadAndPassPromtool) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s;
+  TestClient c(s.port);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.Request(http::verb::post, "/api/generate",
+                       json({{"model", "stories"}, {"prompt", "Hi"}, {"stream", false},
+                             {"options", {{"num_predict", 3}}}})
+                           .dump());
+    ASSERT_EQ(r.result_int(), 200) << r.body();
+  }
+  auto m = c.Request(http::verb::get, "/metrics");
+  ASSERT_EQ(m.result_int(), 200);
+  const std::string text = m.body();
+  EXPECT_NE(text.find("shimmy_model_loads_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("shimmy_generated_tokens_total{model=\"stories\"} 9\n"), std::string::npos)
+      << text;
+  if (RunCommand("command -v promtool >/dev/null 2>&1").exit_code != 0) {
+    GTEST_SKIP() << "promtool not installed (scripts/bootstrap.sh installs it)";
+  }
+  const CommandOutput r = RunCommand("promtool check metrics 2>&1", text);
+  EXPECT_EQ(r.exit_code, 0) << r.out << "\n" << text;
 }
 
 }  // namespace
