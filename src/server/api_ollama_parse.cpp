@@ -206,7 +206,7 @@ Result<std::string> ModelField(const OJson& body, bool accept_name) {
 
 Result<std::optional<std::chrono::milliseconds>> KeepAliveField(const OJson& body) {
   const OJson* v = Find(body, "keep_alive");
-  if (v == nullptr) return std::optional<std::chrono::milliseconds>();
+  if (v == nullptr || v->is_null()) return std::optional<std::chrono::milliseconds>();
   auto parsed = runtime::ParseKeepAlive(nlohmann::json::parse(v->dump()));
   if (!parsed) return parsed.error().Context("keep_alive");
   return std::optional<std::chrono::milliseconds>(*parsed);

@@ -27,10 +27,13 @@ std::string_view BearerToken(std::string_view authorization) {
   return Trim(authorization.substr(kScheme.size()));
 }
 
+// /health for load balancers; /ui is a static page with no data in it (it
+// asks for the key and sends it with its own API calls).
 bool IsOpenPath(const Request& request) {
   const auto method = request.method();
+  const std::string_view path = TargetPath(request.target());
   return (method == http::verb::get || method == http::verb::head) &&
-         TargetPath(request.target()) == "/health";
+         (path == "/health" || path == "/ui");
 }
 
 }  // namespace

@@ -110,6 +110,9 @@ TEST(ServeCli, EnvBindAndSeedFlagsAreAcceptedAndSigintExitsZero) {
   const uint16_t port = PortOf(p.FirstLine());
   ASSERT_NE(port, 0);
   EXPECT_EQ(TestClient(port).Request(http::verb::get, "/health").result(), http::status::ok);
+  // --model-path registers the file under its stem.
+  const auto one = TestClient(port).Request(http::verb::get, "/v1/models/stories260k");
+  EXPECT_EQ(one.result(), http::status::ok) << one.body();
   EXPECT_EQ(p.Signal(SIGINT), 0);
 }
 
