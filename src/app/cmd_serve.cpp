@@ -36,6 +36,7 @@
 #include "server/metrics_route.h"
 #include "server/security.h"
 #include "server/web_ui.h"
+#include "server/ws_generate.h"
 
 namespace shimmy::app {
 namespace {
@@ -198,6 +199,7 @@ int RunServe(const ServeOptions& opts) {
   server::AddOllamaRoutes(*router, *service, SHIMMY_VERSION);
   server::AddAnthropicRoutes(*router, *service);
   server::AddWebUiRoute(*router);
+  server::AddWebSocketGenerate(*router, *service);
   const runtime::ModelPool* pool_ptr = pool.get();
   server::AddMetricsRoute(*router, [metrics, pool_ptr](server::PrometheusWriter& w) {
     metrics->Collect(w);

@@ -127,7 +127,8 @@ void Scheduler::Loop() {
     {
       std::unique_lock lk(mu_);
       const auto has_active = [this] {
-        return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->job != nullptr; });
+        return std::any_of(slots_.begin(), slots_.end(),
+                           [](const auto& s) { return s->job != nullptr; });
       };
       // Sleeps until there is something to do; with jobs in slots it
       // does not wait at all (one step per iteration).
@@ -273,10 +274,14 @@ Status Scheduler::Step() {
   for (const BatchToken& t : batch) {
     slots_[static_cast<size_t>(t.seq)]->cached.push_back(t.token);
   }
-  uint64_t n_prompt_tokens = 0, n_generated = 0;
-  for (const BatchToken& t : batch) {
-    Slot& slot = *slots_[static_cast<size_t>(t.seq)];
-    if (!slot.decoding) ++n_prompt_tokens;
+  {
+    uint64_t n_prompt_tokens = 0;
+    for (const BatchToken& t : batch) {
+      if (!slots_[static_cast<size_t>(t.seq)]->decoding) ++n_prompt_tokens;
+    }
+    std::lock_guard lk(mu_);
+    ++stats_.steps;
+    stats_.prompt_tokens += n_prompt_tokens;
   }
 
   const int n_vocab = inst_.model().hparams().n_vocab;
@@ -296,8 +301,14 @@ Status Scheduler::Step() {
     };
     std::span<float> row_logits(logits_.data() + row * static_cast<size_t>(n_vocab),
                                 static_cast<size_t>(n_vocab));
+    const size_t before = job.run->result().tokens.size();
     auto more = job.run->Step(row_logits, sink);
-    ++n_generated;
+    if (job.run->result().tokens.size() > before) {
+      // Counted before on_done runs, so a client that reads the stats after
+      // its answer sees its own tokens.
+      std::lock_guard lk(mu_);
+      ++stats_.generated_tokens;
+    }
     if (!more) {
       Finish(slot, more.error());
     } else if (!*more) {
@@ -305,10 +316,6 @@ Status Scheduler::Step() {
       Finish(slot, job.run->TakeResult());
     }
   }
-  std::lock_guard lk(mu_);
-  ++stats_.steps;
-  stats_.prompt_tokens += n_prompt_tokens;
-  stats_.generated_tokens += n_generated;
   return {};
 }
 

@@ -46,10 +46,10 @@
 namespace shimmy {
 
 struct SchedulerOptions {
-  int n_parallel = 1;     // sequences decoded together (clamped to the Instance's n_seq - 1;
-                          // the last sequence id is RunTask's scratch)
-  int max_queued = 64;    // jobs waiting for a slot; more are refused (kQueueFull)
-  int batch_tokens = 512; // tokens per forward step: decode tokens + prefill chunk
+  int n_parallel = 1;      // sequences decoded together (clamped to the Instance's n_seq - 1;
+                           // the last sequence id is RunTask's scratch)
+  int max_queued = 64;     // jobs waiting for a slot; more are refused (kQueueFull)
+  int batch_tokens = 512;  // tokens per forward step: decode tokens + prefill chunk
 };
 
 // One safe piece of streamed output: whole UTF-8 characters, never part of
@@ -73,14 +73,14 @@ struct JobCallbacks {
 
 struct SchedulerStats {
   int n_slots = 0;
-  int active = 0;     // jobs in a slot (prefilling or decoding)
-  int queued = 0;     // jobs waiting for a slot
+  int active = 0;  // jobs in a slot (prefilling or decoding)
+  int queued = 0;  // jobs waiting for a slot
   uint64_t jobs_done = 0;
   uint64_t jobs_cancelled = 0;
-  uint64_t prompt_tokens = 0;   // prompt tokens computed (reused ones excluded)
-  uint64_t cached_tokens = 0;   // prompt tokens reused from a slot's cache
+  uint64_t prompt_tokens = 0;  // prompt tokens computed (reused ones excluded)
+  uint64_t cached_tokens = 0;  // prompt tokens reused from a slot's cache
   uint64_t generated_tokens = 0;
-  uint64_t steps = 0;           // forward passes
+  uint64_t steps = 0;  // forward passes
 };
 
 enum class SubmitError { kNone, kQueueFull, kInvalid };
@@ -99,8 +99,7 @@ class Scheduler {
   // fits the context with max_tokens, valid sampling params (kInvalid,
   // message says what); room in the queue (kQueueFull). On error the
   // callbacks are never called. `why` (optional) receives the kind.
-  Result<JobId> Submit(GenerateRequest request, JobCallbacks callbacks,
-                       SubmitError* why = nullptr);
+  Result<JobId> Submit(GenerateRequest request, JobCallbacks callbacks, SubmitError* why = nullptr);
   // Stops a job within one step; its on_done gets finish_reason
   // "cancelled" with what was generated so far. Unknown/finished ids are
   // ignored. Any thread.
@@ -129,12 +128,12 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::unique_ptr<Job>> queue_;  // guarded by mu_
-  std::vector<JobId> cancel_requests_;      // guarded by mu_
+  std::deque<std::unique_ptr<Job>> queue_;                   // guarded by mu_
+  std::vector<JobId> cancel_requests_;                       // guarded by mu_
   std::deque<std::function<void(Instance&, SeqId)>> tasks_;  // guarded by mu_
-  bool stopping_ = false;                   // guarded by mu_
-  JobId next_id_ = 1;                       // guarded by mu_
-  SchedulerStats stats_;                    // guarded by mu_
+  bool stopping_ = false;                                    // guarded by mu_
+  JobId next_id_ = 1;                                        // guarded by mu_
+  SchedulerStats stats_;                                     // guarded by mu_
 
   std::vector<std::unique_ptr<Slot>> slots_;  // engine thread only
   std::vector<float> logits_;                 // engine thread only

@@ -72,8 +72,8 @@ class SequenceRun {
   StopMatcher stops_;
   std::optional<GrammarConstraint> constraint_;
   int n_prompt_ = 0;
-  int limit_ = 0;           // tokens this run may sample
-  size_t reported_ = 0;     // tokens already handed to the sink
+  int limit_ = 0;        // tokens this run may sample
+  size_t reported_ = 0;  // tokens already handed to the sink
   bool sink_stopped_ = false;
   GenerateResult result_;
 };

@@ -49,7 +49,8 @@ Result<std::vector<std::string>> ParseStopField(const json& value, std::string_v
   }
   if (value.is_array()) {
     for (const json& v : value) {
-      if (!v.is_string()) return Error(std::string(field) + " must be a string or a list of strings");
+      if (!v.is_string())
+        return Error(std::string(field) + " must be a string or a list of strings");
       if (!v.get_ref<const std::string&>().empty()) out.push_back(v.get<std::string>());
     }
     return out;

@@ -100,8 +100,8 @@ Result<std::vector<TokenId>> Running::Tokenize(const Instance& inst,
                                                CompletionError* error) {
   const std::string& name = lease_.model->entry().name;
   if (!inst.has_tokenizer()) {
-    *error = {http_status::bad_request, "model '" + name + "' has no tokenizer: it cannot take text",
-              "model_not_supported"};
+    *error = {http_status::bad_request,
+              "model '" + name + "' has no tokenizer: it cannot take text", "model_not_supported"};
     return Error(error->message);
   }
   const Tokenizer& tok = inst.tokenizer();
@@ -149,9 +149,8 @@ void Running::OnAcquired(Result<runtime::ModelLease> acquired) {
                  "context_length_exceeded"});
   }
   if (request_.json_schema || request_.json_object) {
-    auto grammar = request_.json_schema
-                       ? JsonSchemaGrammar(*request_.json_schema)
-                       : JsonObjectGrammar();
+    auto grammar =
+        request_.json_schema ? JsonSchemaGrammar(*request_.json_schema) : JsonObjectGrammar();
     if (!grammar) {
       return Fail({http_status::bad_request, "response_format: " + grammar.error().message(),
                    "invalid_response_format"});
@@ -185,7 +184,8 @@ void Running::OnAcquired(Result<runtime::ModelLease> acquired) {
   auto self = shared_from_this();
   for (int i = 0; i < n; ++i) {
     GenerateRequest gen = request_.gen;
-    if (i > 0 && gen.sampling.seed) gen.sampling.seed = *gen.sampling.seed + static_cast<uint64_t>(i);
+    if (i > 0 && gen.sampling.seed)
+      gen.sampling.seed = *gen.sampling.seed + static_cast<uint64_t>(i);
     SubmitError why = SubmitError::kNone;
     auto id = model.scheduler().Submit(
         std::move(gen),
@@ -219,9 +219,8 @@ void Running::Deliver(int index, chat::OutputDelta delta, bool force) {
   if (delta.empty() && !force) return;
   c.final.content += delta.content;
   c.final.reasoning += delta.reasoning;
-  CompletionDelta out{.output = std::move(delta),
-                      .tokens = c.pending_tokens,
-                      .logprobs = c.pending_logprobs};
+  CompletionDelta out{
+      .output = std::move(delta), .tokens = c.pending_tokens, .logprobs = c.pending_logprobs};
   if (events_.on_delta) events_.on_delta(index, out);
   c.pending_tokens.clear();
   c.pending_logprobs.clear();
@@ -230,8 +229,7 @@ void Running::Deliver(int index, chat::OutputDelta delta, bool force) {
 void Running::OnPiece(int index, const GeneratedPiece& piece) {
   Choice& c = choices_[static_cast<size_t>(index)];
   c.pending_tokens.insert(c.pending_tokens.end(), piece.tokens.begin(), piece.tokens.end());
-  c.pending_logprobs.insert(c.pending_logprobs.end(), piece.logprobs.begin(),
-                            piece.logprobs.end());
+  c.pending_logprobs.insert(c.pending_logprobs.end(), piece.logprobs.begin(), piece.logprobs.end());
   chat::OutputDelta delta;
   if (c.parser) {
     delta = c.parser->Feed(piece.text);
@@ -293,10 +291,9 @@ std::shared_ptr<CompletionHandle> CompletionService::Start(CompletionRequest req
                                                            CompletionEvents events) {
   auto running = std::make_shared<Running>(std::move(request), std::move(events));
   const std::string model = running->model_name();
-  pool_.Acquire(model, {.keep_alive = running->keep_alive()},
-                [running](Result<runtime::ModelLease> lease) {
-                  running->OnAcquired(std::move(lease));
-                });
+  pool_.Acquire(
+      model, {.keep_alive = running->keep_alive()},
+      [running](Result<runtime::ModelLease> lease) { running->OnAcquired(std::move(lease)); });
   return running;
 }
 
@@ -305,49 +302,52 @@ void CompletionService::Embed(
     std::optional<std::chrono::milliseconds> keep_alive,
     std::function<void(const EmbeddingResult*, const CompletionError*)> done) {
   const auto start = SteadyClock::now();
-  pool_.Acquire(model, {.keep_alive = keep_alive}, [inputs = std::move(inputs), normalize,
-                                                     truncate, done = std::move(done),
-                                                     start](Result<runtime::ModelLease> acquired) {
-    if (!acquired) {
-      const CompletionError e = AcquireError(acquired.error());
-      return done(nullptr, &e);
-    }
-    runtime::ModelLease lease = std::move(acquired).value();
-    Instance& inst = lease.model->instance();
-    const std::string& name = lease.model->entry().name;
-    if (!inst.has_tokenizer()) {
-      const CompletionError e{http_status::bad_request,
-                              "model '" + name + "' has no tokenizer: it cannot take text",
-                              "model_not_supported"};
-      return done(nullptr, &e);
-    }
-    auto result = std::make_shared<EmbeddingResult>();
-    result->model = name;
-    result->load_ms = lease.just_loaded ? lease.model->load_ms() : 0;
-    auto token_lists = std::make_shared<std::vector<std::vector<TokenId>>>();
-    for (const std::string& text : inputs) {
-      auto tokens = inst.tokenizer().Encode(text, {.add_special = true, .parse_special = false});
-      const size_t limit = static_cast<size_t>(inst.n_ctx());
-      if (tokens.size() > limit) {
-        if (!truncate) {
-          const CompletionError e{http_status::bad_request,
-                                  "an input has " + std::to_string(tokens.size()) +
-                                      " tokens but the context of '" + name + "' holds " +
-                                      std::to_string(limit),
-                                  "context_length_exceeded"};
+  pool_.Acquire(
+      model, {.keep_alive = keep_alive},
+      [inputs = std::move(inputs), normalize, truncate, done = std::move(done),
+       start](Result<runtime::ModelLease> acquired) {
+        if (!acquired) {
+          const CompletionError e = AcquireError(acquired.error());
           return done(nullptr, &e);
         }
-        tokens.resize(limit);
-      }
-      if (tokens.empty()) {
-        const CompletionError e{http_status::bad_request, "an input is empty", "invalid_request"};
-        return done(nullptr, &e);
-      }
-      result->prompt_tokens += static_cast<int>(tokens.size());
-      token_lists->push_back(std::move(tokens));
-    }
-    lease.model->scheduler().RunTask(
-        [lease, result, token_lists, normalize, done, start](Instance& i, SeqId seq) {
+        runtime::ModelLease lease = std::move(acquired).value();
+        Instance& inst = lease.model->instance();
+        const std::string& name = lease.model->entry().name;
+        if (!inst.has_tokenizer()) {
+          const CompletionError e{http_status::bad_request,
+                                  "model '" + name + "' has no tokenizer: it cannot take text",
+                                  "model_not_supported"};
+          return done(nullptr, &e);
+        }
+        auto result = std::make_shared<EmbeddingResult>();
+        result->model = name;
+        result->load_ms = lease.just_loaded ? lease.model->load_ms() : 0;
+        auto token_lists = std::make_shared<std::vector<std::vector<TokenId>>>();
+        for (const std::string& text : inputs) {
+          auto tokens =
+              inst.tokenizer().Encode(text, {.add_special = true, .parse_special = false});
+          const size_t limit = static_cast<size_t>(inst.n_ctx());
+          if (tokens.size() > limit) {
+            if (!truncate) {
+              const CompletionError e{http_status::bad_request,
+                                      "an input has " + std::to_string(tokens.size()) +
+                                          " tokens but the context of '" + name + "' holds " +
+                                          std::to_string(limit),
+                                      "context_length_exceeded"};
+              return done(nullptr, &e);
+            }
+            tokens.resize(limit);
+          }
+          if (tokens.empty()) {
+            const CompletionError e{http_status::bad_request, "an input is empty",
+                                    "invalid_request"};
+            return done(nullptr, &e);
+          }
+          result->prompt_tokens += static_cast<int>(tokens.size());
+          token_lists->push_back(std::move(tokens));
+        }
+        lease.model->scheduler().RunTask([lease, result, token_lists, normalize, done, start](
+                                             Instance& i, SeqId seq) {
           for (const auto& tokens : *token_lists) {
             auto v = shimmy::Embed(i, tokens, {.normalize = normalize, .seq = seq});
             if (!v) {
@@ -360,7 +360,7 @@ void CompletionService::Embed(
           result->total_ms = MsSince(start);
           done(result.get(), nullptr);
         });
-  });
+      });
 }
 
 }  // namespace shimmy::server

@@ -64,8 +64,8 @@ struct CompletionRequest {
 };
 
 struct CompletionStart {
-  std::string model;     // the resolved registry name
-  int prompt_tokens = 0; // after templating and tokenization
+  std::string model;      // the resolved registry name
+  int prompt_tokens = 0;  // after templating and tokenization
   std::chrono::system_clock::time_point created;
   // The raw text of a token (for logprobs); valid until on_done/on_error.
   std::function<std::string(TokenId)> token_text;
@@ -73,8 +73,8 @@ struct CompletionStart {
 };
 
 struct CompletionDelta {
-  chat::OutputDelta output;  // reasoning / content / tool-call pieces
-  std::span<const TokenId> tokens;   // sampled since the previous delta of this choice
+  chat::OutputDelta output;                  // reasoning / content / tool-call pieces
+  std::span<const TokenId> tokens;           // sampled since the previous delta of this choice
   std::span<const SampleLogprobs> logprobs;  // parallel to tokens when asked for
 };
 
@@ -95,7 +95,7 @@ struct CompletionFinal {
   int cached_tokens = 0;      // prompt tokens reused from the cache (choice 0)
   int completion_tokens = 0;  // summed over choices
   // For Ollama's stats, in nanoseconds there; milliseconds here.
-  double load_ms = 0;    // 0 unless this request loaded the model
+  double load_ms = 0;  // 0 unless this request loaded the model
   double prompt_ms = 0;
   double decode_ms = 0;
   double total_ms = 0;
@@ -142,9 +142,10 @@ class CompletionService {
   // exactly one of its arguments non-null.
   // Errors use the same statuses as CompletionError. `truncate`: cut inputs
   // longer than the context instead of failing (Ollama's default).
-  void Embed(const std::string& model, std::vector<std::string> inputs, bool normalize,
-             bool truncate, std::optional<std::chrono::milliseconds> keep_alive,
-             std::function<void(const EmbeddingResult*, const CompletionError*)> done);  // one is null
+  void Embed(
+      const std::string& model, std::vector<std::string> inputs, bool normalize, bool truncate,
+      std::optional<std::chrono::milliseconds> keep_alive,
+      std::function<void(const EmbeddingResult*, const CompletionError*)> done);  // one is null
 
   runtime::ModelPool& pool() { return pool_; }
 

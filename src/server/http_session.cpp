@@ -8,6 +8,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "server/error_body.h"
 
@@ -138,6 +139,17 @@ void HttpSession::OnBody(error_code ec) {
 
   http::request<http::string_body> req = parser_->release();
   parser_.reset();
+  if (beast::websocket::is_upgrade(req)) {
+    const WebSocketHandler* ws = context_->router->FindWebSocket(TargetPath(req.target()));
+    if (ws != nullptr && context_->gate.Authorized(req)) {
+      // The connection leaves HTTP: the handler owns the socket now, and this
+      // session ends with no answer to send (so no access-log line either).
+      closed_ = true;
+      stream_.expires_never();
+      (*ws)(stream_.release_socket(), std::move(req));
+      return;
+    }
+  }
   BeginExchange(std::string(TargetPath(req.target())), req.keep_alive(), req.method_string());
   record_->user_agent = req[http::field::user_agent];
   record_->request_bytes = req.body().size();

@@ -16,6 +16,17 @@ void Router::AddPrefix(http::verb method, std::string prefix, Handler handler) {
   routes_.push_back({method, std::move(prefix), true, std::move(handler)});
 }
 
+void Router::AddWebSocket(std::string path, WebSocketHandler handler) {
+  websockets_.emplace_back(std::move(path), std::move(handler));
+}
+
+const WebSocketHandler* Router::FindWebSocket(std::string_view path) const {
+  for (const auto& [p, h] : websockets_) {
+    if (p == path) return &h;
+  }
+  return nullptr;
+}
+
 void Router::Dispatch(const Request& request, std::shared_ptr<ResponseStream> out) const {
   const std::string_view path = TargetPath(request.target());
   const Route* best = nullptr;

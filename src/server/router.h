@@ -11,6 +11,7 @@
 // Dispatch is const and safe to call concurrently.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -26,11 +27,17 @@ namespace shimmy::server {
 
 using Request = http::request<http::string_body>;
 using Handler = std::function<void(const Request&, std::shared_ptr<ResponseStream>)>;
+// Takes over a connection whose request asks to upgrade to WebSocket (the
+// socket moves out of the HTTP session; the handler owns it from then on).
+using WebSocketHandler = std::function<void(boost::asio::ip::tcp::socket, Request)>;
 
 class Router {
  public:
   void Add(http::verb method, std::string path, Handler handler);
   void AddPrefix(http::verb method, std::string prefix, Handler handler);
+  void AddWebSocket(std::string path, WebSocketHandler handler);
+  // The WebSocket handler for `path` (exact match), or null.
+  const WebSocketHandler* FindWebSocket(std::string_view path) const;
 
   // Answers `out` (maybe later, through the handler).
   void Dispatch(const Request& request, std::shared_ptr<ResponseStream> out) const;
@@ -47,7 +54,8 @@ class Router {
     bool prefix;
     Handler handler;
   };
-  std::vector<Route> routes_;  // few dozen at most: a linear scan is fine
+  std::vector<Route> routes_;
+  std::vector<std::pair<std::string, WebSocketHandler>> websockets_;  // few dozen at most: a linear scan is fine
 };
 
 }  // namespace shimmy::server

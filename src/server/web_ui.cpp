@@ -141,10 +141,9 @@ loadModels();
 }  // namespace
 
 void AddWebUiRoute(Router& router) {
-  router.Add(http::verb::get, "/ui",
-             [](const Request&, std::shared_ptr<ResponseStream> out) {
-               out->Respond(http::status::ok, "text/html; charset=utf-8", kPage);
-             });
+  router.Add(http::verb::get, "/ui", [](const Request&, std::shared_ptr<ResponseStream> out) {
+    out->Respond(http::status::ok, "text/html; charset=utf-8", kPage);
+  });
 }
 
 }  // namespace shimmy::server

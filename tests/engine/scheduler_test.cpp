@@ -62,9 +62,9 @@ struct Collected {
 };
 
 const std::vector<std::string> kPrompts = {
-    "Once upon a time", "The little dog", "Lily and Ben went to the park and",
-    "One day, a big", "Tom had a red ball", "The sun was", "She said hello to",
-    "There was a tree"};
+    "Once upon a time",  "The little dog",     "Lily and Ben went to the park and",
+    "One day, a big",    "Tom had a red ball", "The sun was",
+    "She said hello to", "There was a tree"};
 
 void ExpectBatchedEqualsAlone(const std::string& file, int n_parallel, int batch_tokens) {
   auto alone = Load(file, 1);
@@ -226,8 +226,8 @@ TEST(Scheduler, ShutdownEndsEveryJobOnce) {
     Scheduler sched(*inst, {.n_parallel = 1});
     for (int i = 0; i < 4; ++i) {
       jobs.push_back(std::make_unique<Collected>());
-      ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 300), jobs.back()->Callbacks())
-                      .ok());
+      ASSERT_TRUE(
+          sched.Submit(Greedy(*inst, "Once upon a time", 300), jobs.back()->Callbacks()).ok());
     }
   }  // destroyed with one job running and three queued
   for (auto& j : jobs) {

@@ -8,20 +8,23 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/read.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/websocket.hpp>
 #include <future>
 #include <thread>
 
 #include "common/fixtures.h"
+#include "common/run_command.h"
 #include "discovery/classify.h"
 #include "engine/generator.h"
 #include "server/api_anthropic.h"
 #include "server/api_ollama.h"
 #include "server/api_openai.h"
-#include "common/run_command.h"
 #include "server/completion_service.h"
 #include "server/engine_metrics.h"
 #include "server/metrics_route.h"
 #include "server/test_client.h"
+#include "server/ws_generate.h"
 
 namespace shimmy::testing {
 namespace {
@@ -50,9 +53,10 @@ struct Stack {
     server::AddOpenAiRoutes(*router, *service);
     server::AddOllamaRoutes(*router, *service, "test");
     server::AddAnthropicRoutes(*router, *service);
+    server::AddWebSocketGenerate(*router, *service);
     const runtime::ModelPool* p = pool.get();
-    server::AddMetricsRoute(*router,
-                            [p](server::PrometheusWriter& w) { server::CollectEngineMetrics(*p, w); });
+    server::AddMetricsRoute(
+        *router, [p](server::PrometheusWriter& w) { server::CollectEngineMetrics(*p, w); });
     server = StartTestServer(router, 1 << 20);
     port = server->endpoint().port();
   }
@@ -72,7 +76,11 @@ bool IsValidUtf8(const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto b = static_cast<unsigned char>(s[i]);
-    const size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    const size_t len = b < 0x80         ? 1
+                       : (b >> 5) == 6  ? 2
+                       : (b >> 4) == 14 ? 3
+                       : (b >> 3) == 30 ? 4
+                                        : 0;
     if (len == 0 || i + len > s.size()) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
@@ -101,7 +109,8 @@ std::string StreamedText(const std::string& body, std::string* finish = nullptr)
     json j = json::parse(d);
     for (const auto& c : j["choices"]) {
       if (c.contains("text")) text += c["text"].get<std::string>();
-      if (c.contains("delta") && c["delta"].contains("content") && c["delta"]["content"].is_string())
+      if (c.contains("delta") && c["delta"].contains("content") &&
+          c["delta"]["content"].is_string())
         text += c["delta"]["content"].get<std::string>();
       if (finish != nullptr && c["finish_reason"].is_string()) *finish = c["finish_reason"];
     }
@@ -139,8 +148,7 @@ TEST(ApiEndToEnd, NonStreamingByDefaultWithRealUsageAndNoReload) {
   EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
   EXPECT_EQ(j["usage"]["completion_tokens"], 7);
   EXPECT_GT(j["usage"]["prompt_tokens"].get<int>(), 3);
-  EXPECT_EQ(j["usage"]["total_tokens"].get<int>(),
-            j["usage"]["prompt_tokens"].get<int>() + 7);
+  EXPECT_EQ(j["usage"]["total_tokens"].get<int>(), j["usage"]["prompt_tokens"].get<int>() + 7);
   auto again = c.Request(http::verb::post, "/v1/chat/completions", body.dump());
   EXPECT_EQ(Json(again)["choices"][0]["message"]["content"], j["choices"][0]["message"]["content"]);
   EXPECT_EQ(s.pool->stats().loads, 1u);  // the second request did not reload
@@ -152,7 +160,7 @@ TEST(ApiEndToEnd, ThirtyTwoStreamsOverTwoModelsEqualLoneGreedyRuns) {
   SHIMMY_REQUIRE_FIXTURES();
   Stack s(4);
   const std::vector<std::string> prompts = {"Once upon a time", "The little dog", "Lily said",
-                                            "A big red ball", "Tom and Sue", "The sun"};
+                                            "A big red ball",   "Tom and Sue",    "The sun"};
   struct Case {
     std::string model, file, prompt;
   };
@@ -167,8 +175,11 @@ TEST(ApiEndToEnd, ThirtyTwoStreamsOverTwoModelsEqualLoneGreedyRuns) {
   for (const Case& k : cases) {
     results.push_back(std::async(std::launch::async, [&s, k] {
       TestClient c(s.port);
-      const json body = {{"model", k.model}, {"prompt", k.prompt},   {"max_tokens", 20},
-                         {"temperature", 0}, {"stream", true}};
+      const json body = {{"model", k.model},
+                         {"prompt", k.prompt},
+                         {"max_tokens", 20},
+                         {"temperature", 0},
+                         {"stream", true}};
       auto r = c.Request(http::verb::post, "/v1/completions", body.dump());
       std::string finish;
       std::string text = StreamedText(r.body(), &finish);
@@ -182,8 +193,8 @@ TEST(ApiEndToEnd, ThirtyTwoStreamsOverTwoModelsEqualLoneGreedyRuns) {
                                   .n_threads = 1});
     ASSERT_TRUE(inst.ok());
     GenerateRequest req;
-    req.prompt = (*inst)->tokenizer().Encode(cases[i].prompt,
-                                             {.add_special = true, .parse_special = true});
+    req.prompt =
+        (*inst)->tokenizer().Encode(cases[i].prompt, {.add_special = true, .parse_special = true});
     req.max_tokens = 20;
     req.sampling.temperature = 0;
     auto lone = Generate(**inst, req);
@@ -224,13 +235,15 @@ TEST(ApiEndToEnd, DisconnectCancelsTheSequenceAndFreesItsSlot) {
   Stack s(1);
   {
     TestClient c(s.port);
-    const json body = {{"model", "stories"}, {"prompt", "Once upon a time"},
-                       {"max_tokens", 240},  {"temperature", 0},
+    const json body = {{"model", "stories"},
+                       {"prompt", "Once upon a time"},
+                       {"max_tokens", 240},
+                       {"temperature", 0},
                        {"stream", true}};
     c.Send(http::verb::post, "/v1/completions", body.dump());
     char buf[256];
     c.socket().read_some(net::buffer(buf));  // the stream has begun
-  }  // the client goes away
+  }                                          // the client goes away
   auto loaded = s.pool->Loaded();
   ASSERT_EQ(loaded.size(), 1u);
   // The server notices the closed socket on its next read; the scheduler
@@ -291,13 +304,14 @@ TEST(ApiEndToEnd, ErrorsAreJsonWithTheRightStatus) {
   SHIMMY_REQUIRE_FIXTURES();
   Stack s;
   TestClient c(s.port);
-  auto unknown = c.Request(http::verb::post, "/v1/chat/completions",
-                           json({{"model", "nope"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}).dump());
+  auto unknown = c.Request(
+      http::verb::post, "/v1/chat/completions",
+      json({{"model", "nope"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}).dump());
   EXPECT_EQ(unknown.result_int(), 404) << unknown.body();
   EXPECT_NE(Json(unknown)["error"]["message"].get<std::string>().find("stories"),
             std::string::npos);
-  auto ollama_unknown =
-      c.Request(http::verb::post, "/api/generate", json({{"model", "nope"}, {"prompt", "x"}}).dump());
+  auto ollama_unknown = c.Request(http::verb::post, "/api/generate",
+                                  json({{"model", "nope"}, {"prompt", "x"}}).dump());
   EXPECT_EQ(ollama_unknown.result_int(), 404);
   EXPECT_TRUE(Json(ollama_unknown)["error"].is_string()) << ollama_unknown.body();
 
@@ -322,7 +336,9 @@ TEST(ApiEndToEnd, MetricsCountOneLoadAndPassPromtool) {
   TestClient c(s.port);
   for (int i = 0; i < 3; ++i) {
     auto r = c.Request(http::verb::post, "/api/generate",
-                       json({{"model", "stories"}, {"prompt", "Hi"}, {"stream", false},
+                       json({{"model", "stories"},
+                             {"prompt", "Hi"},
+                             {"stream", false},
                              {"options", {{"num_predict", 3}}}})
                            .dump());
     ASSERT_EQ(r.result_int(), 200) << r.body();
@@ -338,6 +354,48 @@ TEST(ApiEndToEnd, MetricsCountOneLoadAndPassPromtool) {
   }
   const CommandOutput r = RunCommand("promtool check metrics 2>&1", text);
   EXPECT_EQ(r.exit_code, 0) << r.out << "\n" << text;
+}
+
+// Two generations over one WebSocket: the deltas of each add up to what the
+// HTTP route answers for the same request, and usage/finish come in "done".
+TEST(ApiEndToEnd, WebSocketGenerateStreamsDeltasThenDone) {
+  SHIMMY_REQUIRE_FIXTURES();
+  Stack s;
+  const json request = {
+      {"model", "stories"}, {"prompt", "Once upon a time"}, {"max_tokens", 12}, {"temperature", 0}};
+  TestClient http_client(s.port);
+  auto whole = http_client.Request(http::verb::post, "/v1/completions", request.dump());
+  ASSERT_EQ(whole.result_int(), 200) << whole.body();
+  const std::string expected = Json(whole)["choices"][0]["text"];
+
+  net::io_context ioc;
+  boost::beast::websocket::stream<tcp::socket> ws(ioc);
+  ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), s.port));
+  ws.handshake("127.0.0.1", "/ws/generate");
+  for (int round = 0; round < 2; ++round) {
+    ws.write(net::buffer(request.dump()));
+    std::string text;
+    json done;
+    for (;;) {
+      boost::beast::flat_buffer buf;
+      ws.read(buf);
+      const json e = json::parse(boost::beast::buffers_to_string(buf.data()));
+      if (e["type"] == "delta" && e.contains("content")) text += e["content"].get<std::string>();
+      if (e["type"] == "error") FAIL() << e.dump();
+      if (e["type"] == "done") {
+        done = e;
+        break;
+      }
+    }
+    EXPECT_EQ(text, expected) << "round " << round;
+    EXPECT_EQ(done["finish_reason"], "length");
+    EXPECT_EQ(done["usage"]["completion_tokens"], 12);
+  }
+  ws.write(net::buffer(std::string("not json")));
+  boost::beast::flat_buffer buf;
+  ws.read(buf);
+  EXPECT_EQ(json::parse(boost::beast::buffers_to_string(buf.data()))["status"], 400);
+  ws.close(boost::beast::websocket::close_code::normal);
 }
 
 }  // namespace
