@@ -23,6 +23,7 @@
 #include "server/completion_service.h"
 #include "server/engine_metrics.h"
 #include "server/metrics_route.h"
+#include "server/model_stack.h"
 #include "server/test_client.h"
 #include "server/ws_generate.h"
 
@@ -31,44 +32,24 @@ namespace {
 
 using nlohmann::json;
 
-discovery::ModelEntry Entry(const std::string& name, const std::string& file) {
-  discovery::ModelEntry e;
-  e.name = name;
-  e.path = (FixturesDir() / "models" / file).string();
-  e.shard_paths = {e.path};
-  e.facts = discovery::ReadFacts(e.path);
-  e.size_bytes = std::filesystem::file_size(e.path);
-  return e;
-}
-
-// Registry of two models, pool, service, routes and a server on a free port.
-struct Stack {
-  explicit Stack(int parallel = 4) {
-    auto registry = std::make_shared<discovery::Registry>(std::vector<discovery::ModelEntry>{
-        Entry("stories", "stories260K.gguf"), Entry("qwen-tiny", "tiny-random-qwen2-Q4_K_M.gguf")});
-    pool = std::make_unique<runtime::ModelPool>(
-        registry, runtime::PoolOptions{.n_parallel = parallel, .n_ctx = 256, .n_threads = 2});
-    service = std::make_unique<server::CompletionService>(*pool);
-    auto router = std::make_shared<server::Router>();
-    server::AddOpenAiRoutes(*router, *service);
-    server::AddOllamaRoutes(*router, *service, "test");
-    server::AddAnthropicRoutes(*router, *service);
-    server::AddWebSocketGenerate(*router, *service);
-    const runtime::ModelPool* p = pool.get();
-    server::AddMetricsRoute(
-        *router, [p](server::PrometheusWriter& w) { server::CollectEngineMetrics(*p, w); });
-    server = StartTestServer(router, 1 << 20);
-    port = server->endpoint().port();
-  }
-  ~Stack() {
-    server->Stop(std::chrono::seconds(5));
-    service.reset();
-    pool.reset();
-  }
-  std::unique_ptr<runtime::ModelPool> pool;
-  std::unique_ptr<server::CompletionService> service;
-  std::unique_ptr<server::HttpServer> server;
-  uint16_t port = 0;
+// Two models behind every dialect, the WebSocket route and /metrics.
+struct Stack : ModelStack {
+  explicit Stack(int parallel = 4)
+      : ModelStack({FixtureEntry("stories", "stories260K.gguf"),
+                    FixtureEntry("qwen-tiny", "tiny-random-qwen2-Q4_K_M.gguf")},
+                   parallel,
+                   [](server::Router& r, server::CompletionService& s,
+                      const runtime::ModelPool& pool) {
+                     server::AddOpenAiRoutes(r, s);
+                     server::AddOllamaRoutes(r, s, "test");
+                     server::AddAnthropicRoutes(r, s);
+                     server::AddWebSocketGenerate(r, s);
+                     server::AddMetricsRoute(r, [&pool](server::PrometheusWriter& w) {
+                       server::CollectEngineMetrics(pool, w);
+                     });
+                   }),
+        port(ModelStack::port()) {}
+  uint16_t port;
 };
 
 // Well-formed UTF-8 (no cut characters, no stray continuation bytes).

@@ -13,6 +13,7 @@
 #include "server/api_anthropic.h"
 #include "server/api_ollama.h"
 #include "server/completion_service.h"
+#include "server/model_stack.h"
 #include "server/test_client.h"
 
 namespace shimmy::testing {
@@ -20,47 +21,14 @@ namespace {
 
 using nlohmann::json;
 
-discovery::ModelEntry Entry(const std::string& name, const std::string& file) {
-  discovery::ModelEntry e;
-  e.name = name;
-  e.path = (FixturesDir() / "models" / file).string();
-  e.shard_paths = {e.path};
-  e.facts = discovery::ReadFacts(e.path);
-  e.size_bytes = std::filesystem::file_size(e.path);
-  return e;
-}
-
-struct Stack {
-  Stack() {
-    auto registry = std::make_shared<discovery::Registry>(
-        std::vector<discovery::ModelEntry>{Entry("stories:latest", "stories260K.gguf")});
-    runtime::PoolOptions options;
-    options.n_parallel = 2;
-    options.n_ctx = 256;
-    options.n_threads = 2;
-    pool = std::make_unique<runtime::ModelPool>(registry, options);
-    service = std::make_unique<server::CompletionService>(*pool);
-    auto router = std::make_shared<server::Router>();
-    server::AddOllamaRoutes(*router, *service, "0.0.0-test");
-    server::AddAnthropicRoutes(*router, *service);
-    server = StartTestServer(router, 1 << 20);
-  }
-  ~Stack() {
-    server->Stop(std::chrono::seconds(5));
-    service.reset();
-    pool.reset();
-  }
-  http::response<http::string_body> Post(const std::string& target, const json& body) {
-    TestClient c(server->endpoint().port());
-    return c.Request(http::verb::post, target, body.dump());
-  }
-  http::response<http::string_body> Get(const std::string& target) {
-    TestClient c(server->endpoint().port());
-    return c.Request(http::verb::get, target);
-  }
-  std::unique_ptr<runtime::ModelPool> pool;
-  std::unique_ptr<server::CompletionService> service;
-  std::unique_ptr<server::HttpServer> server;
+// stories260K behind the Ollama and Anthropic routes.
+struct Stack : ModelStack {
+  Stack()
+      : ModelStack({FixtureEntry("stories:latest", "stories260K.gguf")}, 2,
+                   [](server::Router& r, server::CompletionService& s, const runtime::ModelPool&) {
+                     server::AddOllamaRoutes(r, s, "0.0.0-test");
+                     server::AddAnthropicRoutes(r, s);
+                   }) {}
 };
 
 std::vector<json> NdjsonLines(const std::string& body) {

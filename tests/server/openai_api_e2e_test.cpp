@@ -13,6 +13,7 @@
 #include "discovery/classify.h"
 #include "server/api_openai.h"
 #include "server/completion_service.h"
+#include "server/model_stack.h"
 #include "server/test_client.h"
 
 namespace shimmy::testing {
@@ -20,47 +21,13 @@ namespace {
 
 using nlohmann::json;
 
-discovery::ModelEntry Entry(const std::string& name, const std::string& file) {
-  discovery::ModelEntry e;
-  e.name = name;
-  e.path = (FixturesDir() / "models" / file).string();
-  e.shard_paths = {e.path};
-  e.facts = discovery::ReadFacts(e.path);
-  e.size_bytes = std::filesystem::file_size(e.path);
-  return e;
-}
-
-// stories260K behind the OpenAI routes, on a free port.
-struct OpenAiStack {
-  OpenAiStack() {
-    auto registry = std::make_shared<discovery::Registry>(std::vector<discovery::ModelEntry>{
-        Entry("stories", "stories260K.gguf"), Entry("qwen-tiny", "tiny-random-qwen2-F32.gguf")});
-    runtime::PoolOptions options;
-    options.n_parallel = 4;
-    options.n_ctx = 256;
-    options.n_threads = 2;
-    pool = std::make_unique<runtime::ModelPool>(registry, options);
-    service = std::make_unique<server::CompletionService>(*pool);
-    auto router = std::make_shared<server::Router>();
-    server::AddOpenAiRoutes(*router, *service);
-    server = StartTestServer(router, 1 << 20);
-  }
-  ~OpenAiStack() {
-    server->Stop(std::chrono::seconds(5));
-    service.reset();
-    pool.reset();
-  }
-  http::response<http::string_body> Post(const std::string& path, const json& body) {
-    TestClient c(server->endpoint().port());
-    return c.Request(http::verb::post, path, body.dump());
-  }
-  http::response<http::string_body> Get(const std::string& path) {
-    TestClient c(server->endpoint().port());
-    return c.Request(http::verb::get, path);
-  }
-  std::unique_ptr<runtime::ModelPool> pool;
-  std::unique_ptr<server::CompletionService> service;
-  std::unique_ptr<server::HttpServer> server;
+// stories260K and a tiny qwen2 behind the OpenAI routes.
+struct OpenAiStack : ModelStack {
+  OpenAiStack()
+      : ModelStack({FixtureEntry("stories", "stories260K.gguf"),
+                    FixtureEntry("qwen-tiny", "tiny-random-qwen2-F32.gguf")},
+                   4, [](server::Router& r, server::CompletionService& s,
+                         const runtime::ModelPool&) { server::AddOpenAiRoutes(r, s); }) {}
 };
 
 // The "data: ..." payloads of an SSE body, in order ("[DONE]" as text).
