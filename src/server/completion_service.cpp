@@ -349,7 +349,7 @@ void CompletionService::Embed(
         lease.model->scheduler().RunTask([lease, result, token_lists, normalize, done, start](
                                              Instance& i, SeqId seq) {
           for (const auto& tokens : *token_lists) {
-            auto v = shimmy::Embed(i, tokens, {.normalize = normalize, .seq = seq});
+            auto v = shimmy::Embed(i, tokens, {.pooling = std::nullopt, .normalize = normalize, .seq = seq});
             if (!v) {
               const CompletionError e{http_status::internal_server_error,
                                       "embedding failed: " + v.error().message(), "engine_error"};

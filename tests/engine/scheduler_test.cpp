@@ -252,7 +252,7 @@ TEST(Scheduler, TasksRunOnTheEngineThreadWithAScratchSequence) {
   std::promise<std::vector<float>> got;
   sched.RunTask([&](Instance& i, SeqId seq) {
     EXPECT_EQ(seq, 2);
-    auto v = Embed(i, tokens, {.seq = seq});
+    auto v = Embed(i, tokens, {.pooling = std::nullopt, .seq = seq});
     got.set_value(v.ok() ? std::move(v).value() : std::vector<float>{});
   });
   EXPECT_EQ(got.get_future().get(), *expected);

@@ -99,20 +99,6 @@ std::string StreamedText(const std::string& body, std::string* finish = nullptr)
   return text;
 }
 
-// What a lone Generate gives for a raw completion prompt.
-std::vector<TokenId> LoneGreedy(const std::string& file, const std::string& prompt, int n) {
-  auto inst = Instance::Create(
-      {.path = (FixturesDir() / "models" / file).string(), .n_ctx = 256, .n_threads = 2});
-  EXPECT_TRUE(inst.ok());
-  GenerateRequest req;
-  req.prompt = (*inst)->tokenizer().Encode(prompt, {.add_special = true, .parse_special = true});
-  req.max_tokens = n;
-  req.sampling.temperature = 0;
-  auto r = Generate(**inst, req);
-  EXPECT_TRUE(r.ok());
-  return r->tokens;
-}
-
 TEST(ApiEndToEnd, NonStreamingByDefaultWithRealUsageAndNoReload) {
   SHIMMY_REQUIRE_FIXTURES();
   Stack s;
