@@ -98,6 +98,23 @@ Result<RepTimes> RunOnce(Instance& inst, const std::vector<TokenId>& prompt, int
   return t;
 }
 
+// Bytes of weights one decode step reads: every tensor, except that an
+// untied token embedding is only looked up (one row), while a tied one is
+// also the output matrix and read whole. Mixture-of-experts models read only
+// their active experts, so for them this is an upper bound.
+uint64_t WeightBytesPerToken(const Model& model) {
+  uint64_t bytes = 0;
+  for (const auto& t : model.file().tensors()) bytes += t.n_bytes;
+  const auto& w = model.weights();
+  if (w.output && w.token_embd) bytes -= w.token_embd.info->n_bytes;
+  return bytes;
+}
+
+std::string WeightMemoryText(const Model& model) {
+  if (model.weight_memory() == WeightMemory::kMapped) return "mapped";
+  return "huge_pages";
+}
+
 nlohmann::json RateJson(const std::optional<Rate>& r, double Rate::*field) {
   return r ? nlohmann::json((*r).*field) : nlohmann::json();
 }
@@ -114,6 +131,9 @@ void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes
       {"architecture", inst.model().hparams().arch},
       {"threads", inst.pool().n_threads()},
       {"load_ms", inst.load_ms()},
+      {"weights", WeightMemoryText(inst.model())},
+      {"weight_huge_page_bytes", inst.model().huge_page_bytes()},
+      {"weight_bytes_per_token", WeightBytesPerToken(inst.model())},
       {"prompt_len", o.prompt_len},
       {"gen_len", o.gen_len},
       {"reps", o.reps},
@@ -134,6 +154,11 @@ void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>&
                const std::optional<Rate>& tg) {
   fmt::print("model:   {} ({}, loaded in {:.0f} ms)\n", o.model, inst.model().hparams().arch,
              inst.load_ms());
+  fmt::print("weights: {} MiB read per token, {}\n", WeightBytesPerToken(inst.model()) >> 20,
+             inst.model().weight_memory() == WeightMemory::kMapped
+                 ? std::string("mapped from the file")
+                 : fmt::format("copied to memory, {} MiB in 2 MiB pages",
+                               inst.model().huge_page_bytes() >> 20));
   fmt::print("threads: {}, {} rep{}{}\n", inst.pool().n_threads(), o.reps, o.reps == 1 ? "" : "s",
              o.no_warmup ? "" : " after 1 warm-up run");
   fmt::print("{:<8} {:>12} {:>10} {:>10}\n", "test", "tok/s", "min", "max");

@@ -36,6 +36,10 @@ void MappedFile::Reset() {
   size_ = 0;
 }
 
+void MappedFile::ReleaseResidentPages() const {
+  if (data_ != nullptr && size_ > 0) madvise(const_cast<std::byte*>(data_), size_, MADV_DONTNEED);
+}
+
 Result<MappedFile> MappedFile::Open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

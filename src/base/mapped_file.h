@@ -28,6 +28,12 @@ class MappedFile {
   std::span<const std::byte> bytes() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
 
+  // Lets the kernel drop this mapping's resident pages (they stay in the
+  // page cache and fault back in, unchanged, if read again). For when the
+  // contents were copied elsewhere and the process's RSS should not count
+  // them twice.
+  void ReleaseResidentPages() const;
+
  private:
   void Reset();
 

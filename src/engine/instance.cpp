@@ -8,7 +8,7 @@ namespace shimmy {
 Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Instance> inst(new Instance());
-  auto model = Model::Load(options.path);
+  auto model = Model::Load(options.path, options.weight_memory);
   if (!model) return model.error();
   inst->model_ = std::move(model).value();
   const HParams& hp = inst->model_->hparams();

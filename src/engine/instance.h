@@ -29,6 +29,7 @@ struct InstanceOptions {
   int n_ctx = 0;      // 0: the model's context_length
   int n_threads = 0;  // 0: physical cores
   int n_seq = 1;      // sequences sharing the cache (each may use n_ctx)
+  WeightMemory weight_memory = WeightMemory::kAuto;
 };
 
 class Instance {

@@ -346,6 +346,35 @@ uint64_t GgufFile::file_size() const {
   return total;
 }
 
+Result<size_t> GgufFile::CopyTensorsToMemory() {
+  if (tensors_copied()) return tensor_copy_bytes_;
+  const uint64_t align = std::max<uint64_t>(alignment_, 64);
+  auto place = [align](uint64_t at) { return (at + align - 1) / align * align; };
+  // Copy in file order so the source streams sequentially through the page cache.
+  std::vector<TensorInfo*> order;
+  order.reserve(tensors_.size());
+  for (auto& t : tensors_) order.push_back(&t);
+  std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
+    return a->shard != b->shard ? a->shard < b->shard : a->offset < b->offset;
+  });
+  uint64_t total = 0;
+  for (const TensorInfo* t : order) total = place(total) + t->n_bytes;
+  auto buffer = HugePageBuffer::Allocate(static_cast<size_t>(total));
+  if (!buffer) return buffer.error().Context(path_ + ": copying tensors to memory");
+  uint64_t at = 0;
+  for (TensorInfo* t : order) {
+    at = place(at);
+    std::byte* dst = buffer->data() + at;
+    if (t->n_bytes > 0) std::memcpy(dst, t->data, t->n_bytes);
+    t->data = dst;
+    at += t->n_bytes;
+  }
+  tensor_memory_ = std::move(buffer).value();
+  tensor_copy_bytes_ = static_cast<size_t>(total);
+  for (const auto& f : files_) f.ReleaseResidentPages();
+  return tensor_copy_bytes_;
+}
+
 const Value* GgufFile::Find(std::string_view key) const {
   auto it = key_index_.find(std::string(key));
   return it == key_index_.end() ? nullptr : &metadata_[it->second].value;

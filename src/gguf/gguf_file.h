@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/huge_page_buffer.h"
 #include "base/mapped_file.h"
 #include "base/result.h"
 #include "gguf/value.h"
@@ -89,6 +90,15 @@ class GgufFile {
   std::optional<uint64_t> ArchUint(std::string_view suffix) const;
 
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
+
+  // Copies every tensor's data into one anonymous buffer advised for
+  // transparent huge pages (see base/huge_page_buffer.h for why) and points
+  // the tensors there; the file's mapped pages are released. Each tensor
+  // keeps the file's alignment. Returns the bytes of the copy.
+  Result<size_t> CopyTensorsToMemory();
+  // The copy's bytes that the kernel backs with huge pages (0 if not copied).
+  size_t TensorHugePageBytes() const { return tensor_memory_.HugeBytes(); }
+  bool tensors_copied() const { return tensor_memory_.data() != nullptr; }
   const TensorInfo* FindTensor(std::string_view name) const;
 
  private:
@@ -104,6 +114,8 @@ class GgufFile {
   std::unordered_map<std::string, size_t> key_index_;
   std::vector<TensorInfo> tensors_;
   std::unordered_map<std::string, size_t> tensor_index_;
+  HugePageBuffer tensor_memory_;
+  size_t tensor_copy_bytes_ = 0;
 
   friend class Parser;
 };

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "hwy/highway.h"
+#include "kernels/simd_common-inl.h"
 #include "tensor/half.h"
 
 // HWY_SCALAR (1-lane vectors; CPUs without SSSE3, or GCC < 12.3 in place of
@@ -26,6 +27,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Element access for the three float formats: a vector load widened to
 // float32, and a scalar load for the tail.
 struct F32Format {
+  static constexpr size_t kBytes = 4;
   template <class D>
   static HWY_INLINE hn::Vec<D> Load(D d, const uint8_t* p, size_t i) {
     return hn::LoadU(d, reinterpret_cast<const float*>(p) + i);
@@ -38,6 +40,7 @@ struct F32Format {
 };
 
 struct F16Format {
+  static constexpr size_t kBytes = 2;
   template <class D>
   static HWY_INLINE hn::Vec<D> Load(D d, const uint8_t* p, size_t i) {
     const hn::Rebind<hwy::float16_t, D> dh;
@@ -51,6 +54,7 @@ struct F16Format {
 };
 
 struct BF16Format {
+  static constexpr size_t kBytes = 2;
   template <class D>
   static HWY_INLINE hn::Vec<D> Load(D d, const uint8_t* p, size_t i) {
     const hn::Rebind<hwy::bfloat16_t, D> dh;
@@ -72,12 +76,15 @@ HWY_INLINE void DotFloatRows(const void* w_row, const uint8_t* const* acts, int6
   const auto* w = static_cast<const uint8_t*>(w_row);
   // Two accumulators per token hide the FMA latency when kT is small.
   hn::Vec<decltype(df)> acc0[kT], acc1[kT];
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) acc0[t] = acc1[t] = hn::Zero(df);
   const size_t size = static_cast<size_t>(n);
   size_t i = 0;
   for (; i + 2 * lanes <= size; i += 2 * lanes) {
+    PrefetchAhead<1>(w + Format::kBytes * i);
     const auto w0 = Format::Load(df, w, i);
     const auto w1 = Format::Load(df, w, i + lanes);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       acc0[t] = hn::MulAdd(w0, Format::Load(df, acts[t], i), acc0[t]);
       acc1[t] = hn::MulAdd(w1, Format::Load(df, acts[t], i + lanes), acc1[t]);
@@ -85,8 +92,10 @@ HWY_INLINE void DotFloatRows(const void* w_row, const uint8_t* const* acts, int6
   }
   for (; i + lanes <= size; i += lanes) {
     const auto w0 = Format::Load(df, w, i);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) acc0[t] = hn::MulAdd(w0, Format::Load(df, acts[t], i), acc0[t]);
   }
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) {
     float sum = hn::GetLane(hn::SumOfLanes(df, hn::Add(acc0[t], acc1[t])));
     for (size_t j = i; j < size; ++j) sum += Format::LoadOne(w, j) * Format::LoadOne(acts[t], j);

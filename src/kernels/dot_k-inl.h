@@ -39,6 +39,7 @@ struct KAccumulators {
   VF acc[kT];
 
   HWY_INLINE KAccumulators() {
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(DF());
   }
   // acc[t] += isum * scale
@@ -50,6 +51,7 @@ struct KAccumulators {
     acc[t] = hn::NegMulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), acc[t]);
   }
   HWY_INLINE void Finish(float* out) const {
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) out[t] = ReduceSum(acc[t]);
   }
 };
@@ -61,6 +63,7 @@ HWY_INLINE const BlockQ8_K& ActBlock(const uint8_t* const* acts, size_t t, int64
 
 template <size_t kT>
 HWY_INLINE void ZeroSums(VI32* isum) {
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
 }
 
@@ -69,6 +72,7 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
   const auto* x = static_cast<const BlockQ2_K*>(w_row);
   KAccumulators<kT> k;
   for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
     const BlockQ2_K& b = x[i];
     VI16 raw[kC], sc16[kC], mn16[kC];
     WidenU8x16(b.scales, raw);
@@ -91,6 +95,7 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
         }
         VI16 scale[kC];
         ChunkScales16(dup, g, scale);
+        HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
@@ -98,6 +103,7 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
       k.Add(t, isum[t], d * a.d);
@@ -112,6 +118,7 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
   const auto* x = static_cast<const BlockQ3_K*>(w_row);
   KAccumulators<kT> k;
   for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
     const BlockQ3_K& b = x[i];
     uint8_t biased[16];
     UnpackScalesQ3K(b.scales, biased);
@@ -138,6 +145,7 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
         }
         VI16 scale[kC];
         ChunkScales16(dup, g, scale);
+        HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
@@ -145,6 +153,7 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
       }
     }
     const float d = HalfToFloat(b.d);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
       k.Add(t, isum[t], d * a.d);
@@ -162,6 +171,7 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
   const auto* x = static_cast<const Block*>(w_row);
   KAccumulators<kT> k;
   for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
     const Block& b = x[i];
     uint8_t sc[8], mn[8];
     UnpackScaleMinK4(b.scales, sc, mn);
@@ -188,6 +198,7 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
         }
         VI16 scale[kC];
         ChunkScales32(sc_dup, sub, scale);
+        HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * sub;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
@@ -195,6 +206,7 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
       k.Add(t, isum[t], d * a.d);
@@ -210,6 +222,7 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
   KAccumulators<kT> k;
   const DU8 du8;
   for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
     const BlockQ6_K& b = x[i];
     VI16 s16[kC];
     WidenI8x16(b.scales, s16);
@@ -245,6 +258,7 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
         }
         VI16 scale[kC];
         ChunkScales16(dup, g, scale);
+        HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
@@ -252,6 +266,7 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
       }
     }
     const float d = HalfToFloat(b.d);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
       k.Add(t, isum[t], d * a.d);
@@ -267,6 +282,7 @@ HWY_INLINE void DotIQ4_XSRows(const void* w_row, const uint8_t* const* acts, int
   const auto* x = static_cast<const BlockIQ4_XS*>(w_row);
   KAccumulators<kT> k;
   for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
     const BlockIQ4_XS& b = x[i];
     const uint32_t scales_h = b.scales_h;
     uint8_t biased[8];
@@ -285,12 +301,14 @@ HWY_INLINE void DotIQ4_XSRows(const void* w_row, const uint8_t* const* acts, int
       for (size_t c = 0; c < kC; ++c) w_abs[c] = hn::BitCast(DU8(), hn::Abs(w[c]));
       VI16 scale[kC];
       ChunkScales32(dup, ib, scale);
+      HWY_UNROLL(4)
       for (size_t t = 0; t < kT; ++t) {
         const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * ib;
         isum[t] = hn::Add(isum[t], DotChunkSignedScaled(w_abs, w, y, scale));
       }
     }
     const float d = HalfToFloat(b.d);
+    HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) k.Add(t, isum[t], d * ActBlock<kT>(acts, t, i).d);
   }
   k.Finish(out);

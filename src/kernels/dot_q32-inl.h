@@ -85,6 +85,7 @@ HWY_INLINE void AccumulateQ8_0(const Block& b, const uint8_t* const* acts,
   UnpackSigned(b, w);
   for (size_t c = 0; c < kC; ++c) w_abs[c] = hn::BitCast(DU8(), hn::Abs(w[c]));
   const float dw = BlockScale(b);
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) {
     const BlockQ8_0& a = reinterpret_cast<const BlockQ8_0*>(acts[t])[i];
     const VI32 sum = DotChunkSigned(w_abs, w, a.qs);
@@ -101,13 +102,16 @@ HWY_INLINE void DotQ8_0Rows(const void* w_row, const uint8_t* const* acts,
                             const float* const* act_d, int64_t nb, float* HWY_RESTRICT out) {
   const auto* x = static_cast<const Block*>(w_row);
   VF acc0[kT], acc1[kT];
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) acc0[t] = acc1[t] = hn::Zero(DF());
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
+    PrefetchAhead<2 * sizeof(Block)>(x + i);
     AccumulateQ8_0<Block, kT>(x[i], acts, act_d, i, acc0);
     AccumulateQ8_0<Block, kT>(x[i + 1], acts, act_d, i + 1, acc1);
   }
   if (i < nb) AccumulateQ8_0<Block, kT>(x[i], acts, act_d, i, acc0);
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) out[t] = ReduceSum(hn::Add(acc0[t], acc1[t]));
 }
 
@@ -124,6 +128,7 @@ HWY_INLINE void AccumulateQ8_1(const Block& b, const uint8_t* const* acts,
   UnpackUnsigned(b, w);
   const float dw = HalfToFloat(b.d);
   const float m = HalfToFloat(b.m);
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) {
     const BlockQ8_1& a = reinterpret_cast<const BlockQ8_1*>(acts[t])[i];
     VI32 sum = hn::Zero(D32());
@@ -144,19 +149,23 @@ HWY_INLINE void DotQ8_1Rows(const void* w_row, const uint8_t* const* acts,
                             const float* const* act_d, int64_t nb, float* HWY_RESTRICT out) {
   const auto* x = static_cast<const Block*>(w_row);
   const float* act_s[kT];
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) act_s[t] = act_d[t] + nb;
   VF acc0[kT], acc1[kT];
   float mins[kT];
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) {
     acc0[t] = acc1[t] = hn::Zero(DF());
     mins[t] = 0.0f;
   }
   int64_t i = 0;
   for (; i + 1 < nb; i += 2) {
+    PrefetchAhead<2 * sizeof(Block)>(x + i);
     AccumulateQ8_1<Block, kT>(x[i], acts, act_d, act_s, i, acc0, mins);
     AccumulateQ8_1<Block, kT>(x[i + 1], acts, act_d, act_s, i + 1, acc1, mins);
   }
   if (i < nb) AccumulateQ8_1<Block, kT>(x[i], acts, act_d, act_s, i, acc0, mins);
+  HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) out[t] = ReduceSum(hn::Add(acc0[t], acc1[t])) + mins[t];
 }
 

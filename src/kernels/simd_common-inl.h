@@ -20,6 +20,7 @@
 
 #include <cstring>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "tensor/half.h"
 
@@ -192,6 +193,22 @@ HWY_INLINE float HalfToFloat(uint16_t h) {
 #else
   return F16ToF32(h);
 #endif
+}
+
+// Weights stream from DRAM once per token. The hardware prefetchers stop at
+// 4 KiB page boundaries and run too short a distance to hide DRAM latency on
+// this project's VMs, so the dot kernels ask for the lines this far ahead of
+// the weight they are reading. Measured on Qwen2.5-0.5B Q8_0 decode, 2
+// threads: 52 tok/s without, 62-65 with 2 KiB (512 B: no gain; 4-8 KiB:
+// slightly less). Prefetching past a row's end reads the next row, which
+// the same thread takes next; past the matrix end it is harmless.
+constexpr size_t kPrefetchDistance = 2048;
+
+// Requests the cache lines of [p, p + kBytes) kPrefetchDistance ahead.
+template <size_t kBytes>
+HWY_INLINE void PrefetchAhead(const void* p) {
+  const auto* at = static_cast<const uint8_t*>(p) + kPrefetchDistance;
+  for (size_t offset = 0; offset < kBytes; offset += 64) hwy::Prefetch(at + offset);
 }
 
 HWY_INLINE float ReduceSum(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }

@@ -1,7 +1,10 @@
 #include "model/model.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
+#include "base/huge_page_buffer.h"
 #include "quant/quant.h"
 
 namespace shimmy {
@@ -45,17 +48,39 @@ Status ExpectF32(const Weight& w) {
   return {};
 }
 
-}  // namespace
-
-Result<std::shared_ptr<const Model>> Model::Load(const std::string& path) {
-  auto file = gguf::GgufFile::Open(path);
-  if (!file) return file.error();
-  return FromFile(std::move(file).value());
+WeightMemory ResolveWeightMemory(WeightMemory wanted, const gguf::GgufFile& file) {
+  if (wanted != WeightMemory::kAuto) return wanted;
+  if (const char* env = std::getenv("SHIMMY_WEIGHT_MEMORY")) {
+    const std::string_view v(env);
+    if (v == "mapped") return WeightMemory::kMapped;
+    if (v == "huge") return WeightMemory::kHugePages;
+  }
+  if (!TransparentHugePagesAvailable()) return WeightMemory::kMapped;
+  uint64_t bytes = 0;
+  for (const auto& t : file.tensors()) bytes += t.n_bytes;
+  // A copy must not push a model that only just fits out to swap: mapped
+  // weights can be paged from the file, anonymous ones cannot.
+  return bytes < AvailableMemoryBytes() / 2 ? WeightMemory::kHugePages : WeightMemory::kMapped;
 }
 
-Result<std::shared_ptr<const Model>> Model::FromFile(gguf::GgufFile file) {
+}  // namespace
+
+Result<std::shared_ptr<const Model>> Model::Load(const std::string& path, WeightMemory memory) {
+  auto file = gguf::GgufFile::Open(path);
+  if (!file) return file.error();
+  return FromFile(std::move(file).value(), memory);
+}
+
+Result<std::shared_ptr<const Model>> Model::FromFile(gguf::GgufFile file, WeightMemory memory) {
   std::shared_ptr<Model> model(new Model(std::move(file)));
+  // Bind first: a file that is not a usable model is rejected before
+  // anything is copied.
   if (auto st = model->Bind(); !st) return st.error();
+  if (ResolveWeightMemory(memory, model->file_) == WeightMemory::kHugePages) {
+    // Bound weights point into TensorInfo, which the copy updates in place.
+    auto copied = model->file_.CopyTensorsToMemory();
+    if (!copied) return copied.error();
+  }
   return std::shared_ptr<const Model>(std::move(model));
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "common/fixtures.h"
 #include "gguf/gguf_file.h"
 #include "gguf/summary.h"
@@ -75,6 +77,42 @@ TEST(GgufReader, QuantizedTensorTypesAreRecognised) {
   for (const auto& t : s.types) has_q4k |= t.type == DType::kQ4_K;
   EXPECT_TRUE(has_q4k);
   EXPECT_EQ(s.context_length, 512u);
+}
+
+
+TEST(GgufReader, CopyTensorsToMemoryKeepsEveryByteAndTheAlignment) {
+  SHIMMY_REQUIRE_FIXTURES();
+  for (const char* name : {"stories260K.gguf", "tiny-random-llama-Q4_K_M.gguf"}) {
+    auto f = GgufFile::Open((testing::FixturesDir() / "models" / name).string());
+    ASSERT_TRUE(f.ok()) << f.error().message();
+    std::vector<std::vector<std::byte>> before;
+    uint64_t total = 0;
+    for (const auto& t : f->tensors()) {
+      before.emplace_back(t.data, t.data + t.n_bytes);
+      total += t.n_bytes;
+    }
+    ASSERT_FALSE(f->tensors_copied());
+    auto copied = f->CopyTensorsToMemory();
+    ASSERT_TRUE(copied.ok()) << copied.error().message();
+    EXPECT_GE(*copied, total);
+    ASSERT_TRUE(f->tensors_copied());
+    const auto* first_file_byte = f->tensors()[0].data;
+    for (size_t i = 0; i < f->tensors().size(); ++i) {
+      const TensorInfo& t = f->tensors()[i];
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % f->alignment(), 0u) << t.name;
+      ASSERT_EQ(t.n_bytes, before[i].size());
+      EXPECT_EQ(std::memcmp(t.data, before[i].data(), t.n_bytes), 0) << name << ": " << t.name;
+    }
+    // A second call changes nothing.
+    auto again = f->CopyTensorsToMemory();
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *copied);
+    EXPECT_EQ(f->tensors()[0].data, first_file_byte);
+    // Moving the file keeps the copy (and the pointers into it) alive.
+    GgufFile moved = std::move(f).value();
+    EXPECT_TRUE(moved.tensors_copied());
+    EXPECT_EQ(std::memcmp(moved.tensors()[0].data, before[0].data(), before[0].size()), 0);
+  }
 }
 
 }  // namespace
