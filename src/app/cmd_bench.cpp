@@ -10,11 +10,20 @@
 // --no-warmup) so page faults on the mapped weights and first-use scratch
 // allocation are not measured. --prompt-len 0 times decode from an empty
 // context, which is what llama-bench's tg test does.
+//
+// --bandwidth also measures the machine's read bandwidth after the reps,
+// once from 4 KiB pages and once from 2 MiB (transparent huge) pages, with
+// the bench's threads, and prints decode's weight traffic (bytes of weights
+// per token x tokens/second) as a share of each: the physical limit of
+// decode, which reads every weight once per token.
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -22,7 +31,9 @@
 
 #include "app/commands.h"
 #include "app/model_arg.h"
+#include "base/huge_page_buffer.h"
 #include "engine/instance.h"
+#include "kernels/stream_read.h"
 
 namespace shimmy::app {
 namespace {
@@ -36,6 +47,15 @@ struct BenchOptions {
   int threads = 0;
   bool json = false;
   bool no_warmup = false;
+  bool bandwidth = false;
+  int bandwidth_mib = 1024;  // per buffer; far beyond any last-level cache
+};
+
+// Read bandwidth in bytes/second from each page size (see --bandwidth).
+struct Bandwidth {
+  double small_pages = 0;  // 4 KiB pages
+  double huge_pages = 0;   // a HugePageBuffer
+  size_t huge_bytes = 0;   // how much of that buffer the kernel gave 2 MiB pages
 };
 
 struct RepTimes {
@@ -98,6 +118,56 @@ Result<RepTimes> RunOnce(Instance& inst, const std::vector<TokenId>& prompt, int
   return t;
 }
 
+// Anonymous memory the kernel is asked to keep in 4 KiB pages (where
+// transparent huge pages are `always`, it would otherwise use 2 MiB ones).
+class SmallPageBuffer {
+ public:
+  explicit SmallPageBuffer(size_t bytes)
+      : size_(bytes),
+        data_(mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) {
+    if (data_ == MAP_FAILED) {
+      data_ = nullptr;
+    } else {
+      madvise(data_, size_, MADV_NOHUGEPAGE);
+    }
+  }
+  ~SmallPageBuffer() {
+    if (data_ != nullptr) munmap(data_, size_);
+  }
+  SmallPageBuffer(const SmallPageBuffer&) = delete;
+  SmallPageBuffer& operator=(const SmallPageBuffer&) = delete;
+
+  std::byte* data() const { return static_cast<std::byte*>(data_); }
+
+ private:
+  size_t size_;
+  void* data_;
+};
+
+// Fills one buffer, then another, of `bytes` each (one at a time, so the
+// peak is one buffer) and reads each with the bench's threads, best of 5.
+// The fill happens first so page faults are not timed.
+Result<Bandwidth> MeasureBandwidth(Instance& inst, size_t bytes) {
+  ThreadPool& pool = inst.pool();
+  const ParallelFor par = [&pool](int64_t n, const RangeFn& fn) { pool.ParallelFor(n, fn); };
+  constexpr int kPasses = 5;
+  Bandwidth bw;
+  {
+    SmallPageBuffer small(bytes);
+    if (small.data() == nullptr) {
+      return Error(fmt::format("cannot allocate {} MiB: {}", bytes >> 20, std::strerror(errno)));
+    }
+    std::memset(small.data(), 0x5a, bytes);
+    bw.small_pages = MeasureReadBandwidth(small.data(), bytes, par, kPasses);
+  }
+  auto huge = HugePageBuffer::Allocate(bytes);
+  if (!huge) return huge.error();
+  std::memset(huge->data(), 0x5a, bytes);
+  bw.huge_bytes = huge->HugeBytes();
+  bw.huge_pages = MeasureReadBandwidth(huge->data(), bytes, par, kPasses);
+  return bw;
+}
+
 // Bytes of weights one decode step reads: every tensor, except that an
 // untied token embedding is only looked up (one row), while a tied one is
 // also the output matrix and read whole. Mixture-of-experts models read only
@@ -119,12 +189,35 @@ nlohmann::json RateJson(const std::optional<Rate>& r, double Rate::*field) {
   return r ? nlohmann::json((*r).*field) : nlohmann::json();
 }
 
+// Decode's weight traffic in bytes/second: every weight once per token.
+std::optional<double> DecodeWeightBps(Instance& inst, const std::optional<Rate>& tg) {
+  if (!tg) return std::nullopt;
+  return static_cast<double>(WeightBytesPerToken(inst.model())) * tg->median;
+}
+
+// `value` / `limit` in percent, null (nullopt) when either is unknown.
+std::optional<double> PercentOf(std::optional<double> value, std::optional<double> limit) {
+  if (!value || !limit || *limit <= 0) return std::nullopt;
+  return 100.0 * *value / *limit;
+}
+
+nlohmann::json OrNull(std::optional<double> v, double scale = 1.0) {
+  return v ? nlohmann::json(*v * scale) : nlohmann::json();
+}
+
 void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes>& reps,
-               const std::optional<Rate>& pp, const std::optional<Rate>& tg) {
+               const std::optional<Rate>& pp, const std::optional<Rate>& tg,
+               const std::optional<Bandwidth>& bw) {
   nlohmann::json prefill_ms = nlohmann::json::array(), decode_ms = nlohmann::json::array();
   for (const RepTimes& t : reps) {
     prefill_ms.push_back(t.prefill_ms);
     decode_ms.push_back(t.decode_ms);
+  }
+  const std::optional<double> decode_bps = DecodeWeightBps(inst, tg);
+  std::optional<double> small, huge;
+  if (bw) {
+    small = bw->small_pages;
+    huge = bw->huge_pages;
   }
   const nlohmann::json j = {
       {"model", o.model},
@@ -146,12 +239,18 @@ void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes
       {"decode_tok_s_max", RateJson(tg, &Rate::max)},
       {"prefill_ms", prefill_ms},
       {"decode_ms", decode_ms},
+      {"read_gbps_4k", OrNull(small, 1e-9)},
+      {"read_gbps_huge", OrNull(huge, 1e-9)},
+      {"read_huge_page_bytes", bw ? nlohmann::json(bw->huge_bytes) : nlohmann::json()},
+      {"decode_weight_gbps", OrNull(decode_bps, 1e-9)},
+      {"decode_pct_of_huge", OrNull(PercentOf(decode_bps, huge))},
+      {"decode_pct_of_4k", OrNull(PercentOf(decode_bps, small))},
   };
   std::puts(j.dump().c_str());
 }
 
 void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>& pp,
-               const std::optional<Rate>& tg) {
+               const std::optional<Rate>& tg, const std::optional<Bandwidth>& bw) {
   fmt::print("model:   {} ({}, loaded in {:.0f} ms)\n", o.model, inst.model().hparams().arch,
              inst.load_ms());
   fmt::print("weights: {} MiB read per token, {}\n", WeightBytesPerToken(inst.model()) >> 20,
@@ -161,12 +260,25 @@ void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>&
                                inst.model().huge_page_bytes() >> 20));
   fmt::print("threads: {}, {} rep{}{}\n", inst.pool().n_threads(), o.reps, o.reps == 1 ? "" : "s",
              o.no_warmup ? "" : " after 1 warm-up run");
+  if (bw) {
+    fmt::print(
+        "bandwidth: 4 KiB pages {:.1f} GB/s, 2 MiB pages {:.1f} GB/s ({} MiB in huge pages)\n",
+        bw->small_pages * 1e-9, bw->huge_pages * 1e-9, bw->huge_bytes >> 20);
+  }
   fmt::print("{:<8} {:>12} {:>10} {:>10}\n", "test", "tok/s", "min", "max");
   const auto row = [](const std::string& test, const Rate& r) {
     fmt::print("{:<8} {:>12.2f} {:>10.2f} {:>10.2f}\n", test, r.median, r.min, r.max);
   };
   if (pp) row(fmt::format("pp{}", o.prompt_len), *pp);
   if (tg) row(fmt::format("tg{}", o.gen_len), *tg);
+  const std::optional<double> decode_bps = DecodeWeightBps(inst, tg);
+  if (bw && decode_bps) {
+    fmt::print(
+        "tg{}: {:.1f} GB/s of weights = {:.0f} % of the 2 MiB-page limit, {:.0f} % of the "
+        "4 KiB limit\n",
+        o.gen_len, *decode_bps * 1e-9, *PercentOf(decode_bps, bw->huge_pages),
+        *PercentOf(decode_bps, bw->small_pages));
+  }
 }
 
 int RunBench(const BenchOptions& o) {
@@ -198,10 +310,24 @@ int RunBench(const BenchOptions& o) {
   std::optional<Rate> pp, tg;
   if (!pp_tok_s.empty()) pp = RateOf(pp_tok_s);
   if (!tg_tok_s.empty()) tg = RateOf(tg_tok_s);
+  std::optional<Bandwidth> bw;
+  if (o.bandwidth) {
+    size_t bytes = static_cast<size_t>(o.bandwidth_mib) << 20;
+    // Filling more than half of what is free could push the model (or
+    // anything else) out of memory; a smaller buffer still dwarfs the caches.
+    if (const size_t avail = AvailableMemoryBytes(); avail > 0 && bytes > avail / 2) {
+      bytes = std::max(avail / 2, size_t{1} << 20);
+      std::fprintf(stderr, "bench: bandwidth buffers reduced to %zu MiB (%zu MiB available)\n",
+                   bytes >> 20, avail >> 20);
+    }
+    auto measured = MeasureBandwidth(inst, bytes);
+    if (!measured) return Fail(measured.error().Context("measuring bandwidth").message());
+    bw = *measured;
+  }
   if (o.json) {
-    PrintJson(o, inst, reps, pp, tg);
+    PrintJson(o, inst, reps, pp, tg, bw);
   } else {
-    PrintText(o, inst, pp, tg);
+    PrintText(o, inst, pp, tg, bw);
   }
   return kExitOk;
 }
@@ -235,6 +361,11 @@ void RegisterBench(CLI::App& app, CommandRunner& runner) {
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
   cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
+  cmd->add_flag("--bandwidth", o->bandwidth,
+                "Also measure read bandwidth (4 KiB and 2 MiB pages) and decode's share of it");
+  cmd->add_option("--bandwidth-mib", o->bandwidth_mib, "Size of each --bandwidth buffer in MiB")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_flag("--json", o->json, "Print one JSON object");
   cmd->callback([o, &runner] { runner = [o] { return ResolveAndRun(*o); }; });
 }

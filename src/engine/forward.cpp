@@ -1,6 +1,7 @@
 #include "engine/forward.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -62,6 +63,34 @@ void Forward::Project(const Weight& w, const Weight& bias, int n_tokens, float* 
   }
 }
 
+void Forward::ProjectAll(std::span<const Projection> projections, int n_tokens) {
+  const int E = model_->hparams().n_embd;
+  uint32_t done = 0;  // bit i: projection i computed (callers pass a handful)
+  assert(projections.size() <= 32);
+  for (size_t first = 0; first < projections.size(); ++first) {
+    if (done & (1u << first)) continue;
+    const DType act = VecDotType(projections[first].w->type());
+    xq_.Quantize(act, h_.data(), n_tokens, E, E, par_);
+    WeightMatrix matrices[4];
+    MatMulOutput outs[4];
+    size_t n_outs = 0;
+    for (size_t i = first; i < projections.size() && n_outs < 4; ++i) {
+      if ((done & (1u << i)) || VecDotType(projections[i].w->type()) != act) continue;
+      matrices[n_outs] = projections[i].w->matrix();
+      outs[n_outs] = {&matrices[n_outs], projections[i].out, projections[i].stride};
+      ++n_outs;
+      done |= 1u << i;
+    }
+    MatMulGroup(outs, n_outs, xq_, par_);
+  }
+  for (const Projection& p : projections) {
+    if (p.bias == nullptr || !*p.bias) continue;
+    const float* b = p.bias->f32();
+    const int rows = static_cast<int>(p.w->matrix().n_rows);
+    for (int t = 0; t < n_tokens; ++t) Add(p.out + t * p.stride, b, rows, p.out + t * p.stride);
+  }
+}
+
 Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* logits,
                          std::vector<float>* hidden) {
   const HParams& hp = model_->hparams();
@@ -94,9 +123,21 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
 
   Embed(chunk);
 
-  // Every token's visible cells (its sequence, positions <= its own).
+  // Every token's visible cells (its sequence, positions <= its own): a
+  // prefix of the sequence's sorted cell list, found by binary search.
   visible_.resize(nt);
-  for (size_t t = 0; t < nt; ++t) kv_->Visible(chunk[t].seq, chunk[t].pos, 0, visible_[t]);
+  for (size_t t = 0; t < nt; ++t) {
+    const SeqId seq = chunk[t].seq;
+    const int32_t pos = chunk[t].pos;
+    VisibleCells& vis = visible_[t];
+    vis.cells = kv_->SeqCells(seq).data();
+    vis.n = static_cast<int>(kv_->SeqLowerBound(seq, pos + 1));
+    vis.first_swa = 0;
+    if (hp.sliding_window > 0) {
+      const size_t first = kv_->SeqLowerBound(seq, pos - hp.sliding_window + 1);
+      vis.first_swa = std::min(vis.n, static_cast<int>(first));
+    }
+  }
 
   for (int il = 0; il < hp.n_layer; ++il) {
     const LayerWeights& l = w.layers[static_cast<size_t>(il)];
@@ -178,12 +219,10 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
       std::memcpy(v_.data() + static_cast<size_t>(t) * v_dim, row + q_dim + k_dim, sizeof(float) * v_dim);
     }
   } else {
-    xq_.Quantize(VecDotType(l.wq.type()), h_.data(), n, E, E, par_);
-    Project(l.wq, l.bq, n, q_.data(), q_dim, xq_);
-    if (VecDotType(l.wk.type()) != xq_.type()) xq_.Quantize(VecDotType(l.wk.type()), h_.data(), n, E, E, par_);
-    Project(l.wk, l.bk, n, k_.data(), k_dim, xq_);
-    if (VecDotType(l.wv.type()) != xq_.type()) xq_.Quantize(VecDotType(l.wv.type()), h_.data(), n, E, E, par_);
-    Project(l.wv, l.bv, n, v_.data(), v_dim, xq_);
+    const Projection qkv[] = {{&l.wq, &l.bq, q_.data(), q_dim},
+                              {&l.wk, &l.bk, k_.data(), k_dim},
+                              {&l.wv, &l.bv, v_.data(), v_dim}};
+    ProjectAll(qkv, n);
   }
 
   // Per-head q/k norms, then rope.
@@ -206,41 +245,45 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
                 sizeof(float) * v_dim);
   }
 
-  // Scaled dot-product attention per (token, head).
+  // Scaled dot-product attention. A job is one token and a group of query
+  // heads sharing one KV head, so each cached K/V row is read once per
+  // group; decode (few tokens) splits groups further to feed every thread.
   const float scale = hp.attn_scale > 0.0f ? hp.attn_scale : 1.0f / std::sqrt(static_cast<float>(dk));
-  const int window = swa ? hp.sliding_window : 0;
   const int group = n_head / n_kv;
+  const int want_jobs = pool_->n_threads();
+  const int n_split = std::clamp((want_jobs + n * n_kv - 1) / (n * n_kv), 1, group);
   scores_.resize(static_cast<size_t>(pool_->n_threads()));
   const int attn_stride = n_head * dv;
+  const float* k_base = kv_->K(il, 0);
+  const float* v_base = kv_->V(il, 0);
   pool_->ParallelForWorker(
-      static_cast<int64_t>(n) * n_head,
+      static_cast<int64_t>(n) * n_kv * n_split,
       [&](int64_t begin, int64_t end, int worker) {
         std::vector<float>& scores = scores_[static_cast<size_t>(worker)];
         for (int64_t job = begin; job < end; ++job) {
-          const int t = static_cast<int>(job / n_head);
-          const int h = static_cast<int>(job % n_head);
-          const int kvh = h / group;
-          const int32_t pos = chunk[static_cast<size_t>(t)].pos;
-          const std::vector<int>& vis = visible_[static_cast<size_t>(t)];
-          // Visible cells are sorted by position; the window drops a prefix.
-          size_t first = 0;
-          if (window > 0) {
-            while (first < vis.size() && kv_->CellPos(vis[first]) <= pos - window) ++first;
+          const int t = static_cast<int>(job / (n_kv * n_split));
+          const int kvh = static_cast<int>(job % (n_kv * n_split)) / n_split;
+          const int part = static_cast<int>(job % n_split);
+          const int h0 = kvh * group + part * group / n_split;
+          const int n_q = kvh * group + (part + 1) * group / n_split - h0;
+          const VisibleCells& vis = visible_[static_cast<size_t>(t)];
+          const int first = swa ? vis.first_swa : 0;
+          const int m = vis.n - first;
+          float* out = attn_.data() + static_cast<size_t>(t) * attn_stride + h0 * dv;
+          if (m <= 0) {
+            std::fill(out, out + static_cast<size_t>(n_q) * dv, 0.0f);
+            continue;
           }
-          const int m = static_cast<int>(vis.size() - first);
-          float* out = attn_.data() + static_cast<size_t>(t) * attn_stride + h * dv;
-          std::fill(out, out + dv, 0.0f);
-          if (m <= 0) continue;
-          scores.resize(static_cast<size_t>(m));
-          const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h * dk;
-          for (int j = 0; j < m; ++j) {
-            scores[static_cast<size_t>(j)] = Dot(q, kv_->K(il, vis[first + j]) + kvh * dk, dk) * scale;
+          scores.resize(static_cast<size_t>(n_q) * m);
+          const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h0 * dk;
+          const int* rows = vis.cells + first;
+          DotRows(q, dk, n_q, k_base + kvh * dk, k_dim, rows, m, dk, scale, scores.data());
+          for (int i = 0; i < n_q; ++i) {
+            float* s = scores.data() + static_cast<size_t>(i) * m;
+            if (hp.attn_softcap > 0.0f) ops::SoftCap(s, m, hp.attn_softcap);
+            Softmax(s, m);
           }
-          if (hp.attn_softcap > 0.0f) ops::SoftCap(scores.data(), m, hp.attn_softcap);
-          Softmax(scores.data(), m);
-          for (int j = 0; j < m; ++j) {
-            AddScaled(out, kv_->V(il, vis[first + j]) + kvh * dv, scores[static_cast<size_t>(j)], dv);
-          }
+          WeightedSumRows(scores.data(), n_q, v_base + kvh * dv, v_dim, rows, m, dv, out, dv);
         }
       },
       {.schedule = ParallelSchedule::kDynamic, .chunk = 1});
@@ -251,14 +294,12 @@ void Forward::FeedForward(int il, int n) {
   const LayerWeights& l = model_->weights().layers[static_cast<size_t>(il)];
   const int E = hp.n_embd;
   const int ff = hp.n_ff[static_cast<size_t>(il)];
-  xq_.Quantize(VecDotType(l.ffn_up.type()), h_.data(), n, E, E, par_);
   if (l.ffn_gate) {
-    Project(l.ffn_up, Weight{}, n, up_.data(), ff, xq_);
-    if (VecDotType(l.ffn_gate.type()) != xq_.type()) {
-      xq_.Quantize(VecDotType(l.ffn_gate.type()), h_.data(), n, E, E, par_);
-    }
-    Project(l.ffn_gate, Weight{}, n, gate_.data(), ff, xq_);
+    const Projection up_gate[] = {{&l.ffn_up, nullptr, up_.data(), ff},
+                                  {&l.ffn_gate, nullptr, gate_.data(), ff}};
+    ProjectAll(up_gate, n);
   } else {
+    xq_.Quantize(VecDotType(l.ffn_up.type()), h_.data(), n, E, E, par_);
     // Fused [gate; up] rows (phi3): split each token's 2*ff outputs.
     Project(l.ffn_up, Weight{}, n, tmp_.data(), 2 * ff, xq_);
     for (int t = 0; t < n; ++t) {

@@ -57,6 +57,17 @@ class Forward {
   void MoeFeedForward(int il, int n_tokens);
   void Project(const Weight& w, const Weight& bias, int n_tokens, float* out, int64_t out_stride,
                const QuantizedActivations& xq);
+  // One projection of h_ (weight, optional bias, output rows of `stride`).
+  struct Projection {
+    const Weight* w;
+    const Weight* bias;
+    float* out;
+    int64_t stride;
+  };
+  // Several projections of the same h_ rows: one quantization per distinct
+  // vec-dot type and one parallel step (MatMulGroup) for each, instead of
+  // one per matrix.
+  void ProjectAll(std::span<const Projection> projections, int n_tokens);
 
   std::shared_ptr<const Model> model_;
   KvCache* kv_;
@@ -66,7 +77,15 @@ class Forward {
   // Scratch, sized for kMaxChunk tokens on first use and reused.
   std::vector<float> x_, h_, q_, k_, v_, attn_, tmp_, gate_, up_;
   std::vector<float> rope_cos_, rope_sin_;
-  std::vector<std::vector<int>> visible_;
+  // Per chunk token: the cells it attends to are cells[first..n) of its
+  // sequence's position-sorted list (KvCache::SeqCells), first_swa on
+  // sliding-window layers.
+  struct VisibleCells {
+    const int* cells = nullptr;
+    int n = 0;
+    int first_swa = 0;
+  };
+  std::vector<VisibleCells> visible_;
   std::vector<std::vector<float>> scores_;  // per worker
   QuantizedActivations xq_, aq_;
   std::vector<Rope> rope_global_, rope_local_;

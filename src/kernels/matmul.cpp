@@ -243,24 +243,62 @@ void QuantizedActivations::Quantize(DType act_type, const float* x, int64_t n_to
   }
 }
 
-void MatMul(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t y_stride,
-            const ParallelFor& par) {
+namespace {
+
+MatMulJob MakeJob(const WeightMatrix& w, const QuantizedActivations& x, float* y,
+                  int64_t y_stride) {
   assert(x.type() == VecDotType(w.type));
   assert(x.n_cols() == w.n_cols);
-  const MatMulJob job{w.type,
-                      static_cast<const uint8_t*>(w.data),
-                      w.row_bytes(),
-                      w.n_cols,
-                      reinterpret_cast<const uint8_t*>(x.row(0)),
-                      x.row_bytes(),
-                      x.block_scales(0),
-                      x.block_scales_stride(),
-                      x.n_tokens(),
-                      y,
-                      y_stride};
-  const int64_t n_blocks = (w.n_rows + kRowBlock - 1) / kRowBlock;
-  par(n_blocks, [&job, n_rows = w.n_rows](int64_t begin, int64_t end) {
+  return MatMulJob{w.type,
+                   static_cast<const uint8_t*>(w.data),
+                   w.row_bytes(),
+                   w.n_cols,
+                   reinterpret_cast<const uint8_t*>(x.row(0)),
+                   x.row_bytes(),
+                   x.block_scales(0),
+                   x.block_scales_stride(),
+                   x.n_tokens(),
+                   y,
+                   y_stride};
+}
+
+int64_t RowBlocks(int64_t n_rows) { return (n_rows + kRowBlock - 1) / kRowBlock; }
+
+}  // namespace
+
+void MatMul(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t y_stride,
+            const ParallelFor& par) {
+  const MatMulJob job = MakeJob(w, x, y, y_stride);
+  par(RowBlocks(w.n_rows), [&job, n_rows = w.n_rows](int64_t begin, int64_t end) {
     HWY_DYNAMIC_DISPATCH(MatMulRowsImpl)(job, begin * kRowBlock, std::min(end * kRowBlock, n_rows));
+  });
+}
+
+void MatMulGroup(const MatMulOutput* outputs, size_t n_outputs, const QuantizedActivations& x,
+                 const ParallelFor& par) {
+  constexpr size_t kMaxOutputs = 4;
+  if (n_outputs > kMaxOutputs) {
+    for (size_t i = 0; i < n_outputs; i += kMaxOutputs) {
+      MatMulGroup(outputs + i, std::min(kMaxOutputs, n_outputs - i), x, par);
+    }
+    return;
+  }
+  MatMulJob jobs[kMaxOutputs];
+  int64_t first_block[kMaxOutputs + 1] = {0};  // blocks of outputs [0, i) come first
+  for (size_t i = 0; i < n_outputs; ++i) {
+    const MatMulOutput& o = outputs[i];
+    jobs[i] = MakeJob(*o.w, x, o.y, o.y_stride);
+    first_block[i + 1] = first_block[i] + RowBlocks(o.w->n_rows);
+  }
+  par(first_block[n_outputs], [&](int64_t begin, int64_t end) {
+    for (size_t i = 0; i < n_outputs; ++i) {
+      const int64_t b = std::max(begin, first_block[i]);
+      const int64_t e = std::min(end, first_block[i + 1]);
+      if (b >= e) continue;
+      const int64_t n_rows = outputs[i].w->n_rows;
+      HWY_DYNAMIC_DISPATCH(MatMulRowsImpl)(jobs[i], (b - first_block[i]) * kRowBlock,
+                                           std::min((e - first_block[i]) * kRowBlock, n_rows));
+    }
   });
 }
 

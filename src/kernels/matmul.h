@@ -90,6 +90,22 @@ class QuantizedActivations {
 void MatMul(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t y_stride,
             const ParallelFor& par = SerialFor);
 
+// One output of MatMulGroup: y[t * y_stride + r] = row r of *w . token t.
+struct MatMulOutput {
+  const WeightMatrix* w = nullptr;
+  float* y = nullptr;
+  int64_t y_stride = 0;
+};
+
+// Several MatMuls of the same activations (q, k and v; gate and up) as one
+// parallel operation: the row blocks of every output are dealt out
+// together, so the threads meet once instead of once per matrix. Decode
+// runs a few hundred matmuls per token, and for small ones (a 128-row k
+// projection) that meeting costs more than the rows. Each output must
+// satisfy MatMul's preconditions against x; results equal separate MatMuls.
+void MatMulGroup(const MatMulOutput* outputs, size_t n_outputs, const QuantizedActivations& x,
+                 const ParallelFor& par = SerialFor);
+
 // Converts x (n_tokens rows of w.n_cols floats, contiguous) into `scratch`,
 // then MatMul with y_stride = w.n_rows.
 void MatMul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y,

@@ -45,4 +45,26 @@ void AddScaled(float* y, const float* x, float a, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void DotRows(const float* q, int64_t q_stride, int64_t n_q, const float* base, int64_t stride,
+             const int* rows, int64_t n_rows, int64_t d, float scale, float* scores) {
+  for (int64_t i = 0; i < n_q; ++i) {
+    for (int64_t j = 0; j < n_rows; ++j) {
+      scores[i * n_rows + j] = scale * Dot(q + i * q_stride, base + rows[j] * stride, d);
+    }
+  }
+}
+
+void WeightedSumRows(const float* w, int64_t n_q, const float* base, int64_t stride,
+                     const int* rows, int64_t n_rows, int64_t d, float* out, int64_t out_stride) {
+  for (int64_t i = 0; i < n_q; ++i) {
+    for (int64_t x = 0; x < d; ++x) {
+      double sum = 0.0;
+      for (int64_t j = 0; j < n_rows; ++j) {
+        sum += static_cast<double>(w[i * n_rows + j]) * base[rows[j] * stride + x];
+      }
+      out[i * out_stride + x] = static_cast<float>(sum);
+    }
+  }
+}
+
 }  // namespace shimmy::ref

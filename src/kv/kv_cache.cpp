@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 
 namespace shimmy {
 
@@ -13,6 +15,7 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
   }
   std::unique_ptr<KvCache> kv(new KvCache(shape, n_cells));
   kv->cells_.resize(static_cast<size_t>(n_cells));
+  kv->seq_cells_.resize(kMaxSequences);
   size_t floats = 0;
   for (int l = 0; l < shape.n_layer; ++l) {
     floats += static_cast<size_t>(n_cells) *
@@ -58,50 +61,86 @@ Result<std::vector<int>> KvCache::Place(std::span<const SeqId> seqs, std::span<c
     c.pos = positions[i];
     c.seqs.reset();
     c.seqs.set(static_cast<size_t>(seqs[i]));
+    AddToSeq(static_cast<size_t>(seqs[i]), next);
     placed.push_back(next);
     ++n_used_;
   }
   return placed;
 }
 
+namespace {
+bool ValidSeq(SeqId seq) { return seq >= 0 && seq < kMaxSequences; }
+}  // namespace
+
+void KvCache::AddToSeq(size_t seq, int cell) {
+  std::vector<int>& list = seq_cells_[seq];
+  const int32_t pos = cells_[static_cast<size_t>(cell)].pos;
+  // Decode appends: the common case is a position past every cached one.
+  if (list.empty() || cells_[static_cast<size_t>(list.back())].pos <= pos) {
+    list.push_back(cell);
+    return;
+  }
+  const auto at = std::upper_bound(list.begin(), list.end(), pos, [this](int32_t p, int c) {
+    return p < cells_[static_cast<size_t>(c)].pos;
+  });
+  list.insert(at, cell);
+}
+
+std::span<const int> KvCache::SeqCells(SeqId seq) const {
+  if (!ValidSeq(seq)) return {};
+  return seq_cells_[static_cast<size_t>(seq)];
+}
+
+size_t KvCache::SeqLowerBound(SeqId seq, int32_t pos) const {
+  const std::span<const int> list = SeqCells(seq);
+  const auto it = std::lower_bound(list.begin(), list.end(), pos, [this](int c, int32_t p) {
+    return cells_[static_cast<size_t>(c)].pos < p;
+  });
+  return static_cast<size_t>(it - list.begin());
+}
+
 void KvCache::Visible(SeqId seq, int32_t pos, int window, std::vector<int>& out) const {
   out.clear();
-  const auto s = static_cast<size_t>(seq);
-  for (int i = 0; i < n_cells_; ++i) {
-    const Cell& c = cells_[static_cast<size_t>(i)];
-    if (c.pos < 0 || c.pos > pos || !c.seqs.test(s)) continue;
-    if (window > 0 && c.pos <= pos - window) continue;
-    out.push_back(i);
-  }
-  std::sort(out.begin(), out.end(), [this](int a, int b) { return cells_[static_cast<size_t>(a)].pos < cells_[static_cast<size_t>(b)].pos; });
+  const std::span<const int> list = SeqCells(seq);
+  const size_t end = pos == INT32_MAX ? list.size() : SeqLowerBound(seq, pos + 1);
+  const size_t begin = window > 0 ? std::min(end, SeqLowerBound(seq, pos - window + 1)) : 0;
+  out.assign(list.begin() + static_cast<ptrdiff_t>(begin),
+             list.begin() + static_cast<ptrdiff_t>(end));
 }
 
 void KvCache::RemoveSeq(SeqId seq, int32_t from) {
+  if (!ValidSeq(seq)) return;
   const auto s = static_cast<size_t>(seq);
-  for (Cell& c : cells_) {
-    if (c.pos < from || !c.seqs.test(s)) continue;
+  std::vector<int>& list = seq_cells_[s];
+  const size_t first = SeqLowerBound(seq, from);
+  for (size_t i = first; i < list.size(); ++i) {
+    Cell& c = cells_[static_cast<size_t>(list[i])];
     c.seqs.reset(s);
     if (c.seqs.none()) {
       c.pos = -1;
       --n_used_;
     }
   }
+  list.resize(first);
 }
 
 void KvCache::SharePrefix(SeqId src, SeqId dst, int32_t n_pos) {
-  for (Cell& c : cells_) {
-    if (c.pos >= 0 && c.pos < n_pos && c.seqs.test(static_cast<size_t>(src))) {
-      c.seqs.set(static_cast<size_t>(dst));
-    }
+  if (!ValidSeq(src) || !ValidSeq(dst) || src == dst) return;
+  const auto d = static_cast<size_t>(dst);
+  const std::vector<int>& from = seq_cells_[static_cast<size_t>(src)];
+  const size_t end = SeqLowerBound(src, n_pos);
+  for (size_t i = 0; i < end; ++i) {
+    const int cell = from[i];
+    Cell& c = cells_[static_cast<size_t>(cell)];
+    if (c.seqs.test(d)) continue;
+    c.seqs.set(d);
+    AddToSeq(d, cell);
   }
 }
 
 int32_t KvCache::SeqLength(SeqId seq) const {
-  int32_t n = 0;
-  for (const Cell& c : cells_) {
-    if (c.pos >= 0 && c.seqs.test(static_cast<size_t>(seq))) n = std::max(n, c.pos + 1);
-  }
-  return n;
+  const std::span<const int> list = SeqCells(seq);
+  return list.empty() ? 0 : cells_[static_cast<size_t>(list.back())].pos + 1;
 }
 
 void KvCache::Clear() {
@@ -109,6 +148,7 @@ void KvCache::Clear() {
     c.pos = -1;
     c.seqs.reset();
   }
+  for (std::vector<int>& list : seq_cells_) list.clear();
   n_used_ = 0;
 }
 

@@ -7,6 +7,9 @@
 // actually cached: a model's full training context costs nothing until used.
 //
 // Layout per layer: K as [n_cells][k_dim] floats, V as [n_cells][v_dim].
+// Each sequence keeps its cells in a list sorted by position, updated as
+// cells are placed, shared and removed, so finding what a token may attend
+// to is a binary search, not a scan of every cell.
 // Not thread-safe: owned and driven by one engine thread; kernels may read
 // and write distinct cells concurrently during a forward pass.
 #pragma once
@@ -54,6 +57,11 @@ class KvCache {
   // Cells of `seq` with position <= pos (and > pos - window when window > 0),
   // in increasing position order, appended to `out` (cleared first).
   void Visible(SeqId seq, int32_t pos, int window, std::vector<int>& out) const;
+  // Every cell of `seq`, in increasing position order. Valid until the next
+  // call that places, shares or removes cells. O(1).
+  std::span<const int> SeqCells(SeqId seq) const;
+  // Index into SeqCells(seq) of the first cell with position >= pos. O(log n).
+  size_t SeqLowerBound(SeqId seq, int32_t pos) const;
   // Position of a cell (-1 when free).
   int32_t CellPos(int cell) const { return cells_[static_cast<size_t>(cell)].pos; }
 
@@ -61,12 +69,14 @@ class KvCache {
   void RemoveSeq(SeqId seq, int32_t from = 0);
   // Makes `dst` share `src`'s cells with position < n_pos (prefix reuse).
   void SharePrefix(SeqId src, SeqId dst, int32_t n_pos);
-  // Number of cached positions of `seq` (its next position).
+  // Number of cached positions of `seq` (its next position). O(1).
   int32_t SeqLength(SeqId seq) const;
   void Clear();
 
  private:
   KvCache(const KvShape& shape, int n_cells) : shape_(shape), n_cells_(n_cells) {}
+  // Inserts `cell` into seq's list after any cell with the same position.
+  void AddToSeq(size_t seq, int cell);
 
   struct Cell {
     int32_t pos = -1;
@@ -77,6 +87,8 @@ class KvCache {
   int n_cells_ = 0;
   int n_used_ = 0;
   std::vector<Cell> cells_;
+  // Per sequence: its cells sorted by position (ties in placement order).
+  std::vector<std::vector<int>> seq_cells_;
   std::vector<float*> k_, v_;
   void* region_ = nullptr;
   size_t region_bytes_ = 0;

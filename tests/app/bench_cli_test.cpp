@@ -45,6 +45,52 @@ TEST(CliBench, JsonHasPositiveRates) {
   }
 }
 
+TEST(CliBench, PlainRunLeavesBandwidthNull) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const BenchRun r = Bench(TinyLlama() + " -p 4 -n 4 -r 1 --json", false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key :
+       {"read_gbps_4k", "read_gbps_huge", "decode_pct_of_huge", "decode_pct_of_4k"})
+    EXPECT_TRUE(j[key].is_null()) << key;
+  EXPECT_GT(j["decode_weight_gbps"].get<double>(), 0.0);
+}
+
+TEST(CliBench, BandwidthJsonGivesRatesAndShares) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const std::string model = (testing::FixturesDir() / "models/stories260K.gguf").string();
+  const BenchRun r =
+      Bench("'" + model + "' -p 0 -n 8 -r 1 -t 2 --bandwidth --bandwidth-mib 64 --json",
+            /*with_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const char* key : {"read_gbps_4k", "read_gbps_huge", "decode_weight_gbps",
+                          "decode_pct_of_huge", "decode_pct_of_4k"}) {
+    ASSERT_TRUE(j[key].is_number()) << key << " in " << r.out;
+    EXPECT_GT(j[key].get<double>(), 0.0) << key;
+  }
+  // The shares are decode's weight traffic over each measured rate.
+  const double decode_gbps =
+      j["weight_bytes_per_token"].get<double>() * j["decode_tok_s"].get<double>() * 1e-9;
+  EXPECT_NEAR(j["decode_weight_gbps"].get<double>(), decode_gbps, 1e-9 + 1e-9 * decode_gbps);
+  EXPECT_NEAR(j["decode_pct_of_huge"].get<double>(),
+              100.0 * decode_gbps / j["read_gbps_huge"].get<double>(), 1e-6);
+  EXPECT_NEAR(j["decode_pct_of_4k"].get<double>(),
+              100.0 * decode_gbps / j["read_gbps_4k"].get<double>(), 1e-6);
+  EXPECT_LE(j["read_huge_page_bytes"].get<double>(), 64.0 * (1 << 20));
+}
+
+TEST(CliBench, BandwidthTextNamesBothPageSizes) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const std::string model = (testing::FixturesDir() / "models/stories260K.gguf").string();
+  const BenchRun r = Bench("'" + model + "' -p 0 -n 4 -r 1 --bandwidth --bandwidth-mib 16");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("bandwidth: 4 KiB pages "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("in huge pages)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tg4: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("of the 2 MiB-page limit"), std::string::npos) << r.out;
+}
+
 TEST(CliBench, PromptLongerThanTrainingContextAndChunk) {
   SHIMMY_REQUIRE_FIXTURES();
   // The fixture's training context is 512; 600 tokens also spans two chunks.
@@ -92,6 +138,7 @@ TEST(CliBench, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(Bench("/nonexistent.gguf --reps 0").exit_code, 1);
   EXPECT_EQ(Bench("/nonexistent.gguf --prompt-len -1").exit_code, 1);
   EXPECT_EQ(Bench("/nonexistent.gguf --prompt-len 0 --gen-len 0").exit_code, 1);
+  EXPECT_EQ(Bench("/nonexistent.gguf --bandwidth-mib 0").exit_code, 1);
 }
 
 }  // namespace

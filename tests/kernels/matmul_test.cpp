@@ -190,6 +190,46 @@ TEST_P(MatMulTest, MatchesRowByRowReference) {
   }
 }
 
+TEST_P(MatMulTest, GroupEqualsSeparateMatMuls) {
+  // Six outputs (more than one group of four) of uneven heights sharing one
+  // set of activations, some shorter than a row block, on real threads.
+  for (DType type : {DType::kQ8_0, DType::kQ5_0, DType::kQ4_K, DType::kF16}) {
+    const int64_t n_cols = 256;
+    const int64_t heights[] = {37, 5, 16, 1, 64, 23};
+    std::vector<std::vector<std::byte>> bytes;
+    std::vector<WeightMatrix> matrices;
+    for (int64_t h : heights) {
+      std::vector<std::byte> w;
+      for (int64_t r = 0; r < h; ++r) {
+        const auto row = testing::RandomWeightRow(type, n_cols, static_cast<uint32_t>(7 * h + r));
+        w.insert(w.end(), row.begin(), row.end());
+      }
+      bytes.push_back(std::move(w));
+    }
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      matrices.push_back(WeightMatrix{type, bytes[i].data(), heights[i], n_cols});
+    }
+    for (int64_t n_tokens : {1, 5}) {
+      const auto x = RandomNormal(n_tokens * n_cols, 3);
+      QuantizedActivations xq;
+      xq.Quantize(VecDotType(type), x.data(), n_tokens, n_cols, n_cols);
+      std::vector<std::vector<float>> grouped, separate;
+      std::vector<MatMulOutput> outs;
+      for (size_t i = 0; i < matrices.size(); ++i) {
+        const int64_t stride = heights[i] + 2;
+        grouped.emplace_back(static_cast<size_t>(n_tokens * stride), -1.0f);
+        separate.emplace_back(static_cast<size_t>(n_tokens * stride), -1.0f);
+        outs.push_back({&matrices[i], grouped.back().data(), stride});
+        MatMul(matrices[i], xq, separate.back().data(), stride, ThreadedFor);
+      }
+      MatMulGroup(outs.data(), outs.size(), xq, ThreadedFor);
+      for (size_t i = 0; i < matrices.size(); ++i) {
+        EXPECT_EQ(grouped[i], separate[i]) << Name(type) << " output " << i << " tokens " << n_tokens;
+      }
+    }
+  }
+}
+
 TEST_P(MatMulTest, MatVecConvenience) {
   const int64_t n_rows = 50, n_cols = 256;
   std::vector<std::byte> w;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+#include <utility>
+#include <vector>
+
 namespace shimmy {
 namespace {
 
@@ -82,6 +87,75 @@ TEST(KvCache, CellsStoreTheirRows) {
   }
   EXPECT_EQ(kv->K(1, (*cells)[1])[7], 100.0f + (*cells)[1] * 10 + 7);
   EXPECT_EQ(kv->V(0, (*cells)[0])[3], -static_cast<float>((*cells)[0] * 10 + 3));
+}
+
+// The per-sequence cell lists are kept up to date incrementally; check them
+// against a scan of every cell after a random mix of places (out of
+// position order too), partial removals and shared prefixes.
+TEST(KvCache, SequenceListsMatchAFullScan) {
+  constexpr int kCells = 64, kSeqs = 4;
+  auto kv = Make(kCells);
+  std::mt19937 rng(7);
+  std::vector<int32_t> next(kSeqs, 0);
+  const auto scan = [&](SeqId seq, int32_t pos, int window) {
+    // Reference: (position, cell) of every cell the sequence holds.
+    std::vector<std::pair<int32_t, int>> all;
+    for (int c = 0; c < kCells; ++c) {
+      const int32_t p = kv->CellPos(c);
+      if (p < 0 || p > pos || (window > 0 && p <= pos - window)) continue;
+      const std::span<const int> cells = kv->SeqCells(seq);
+      if (std::find(cells.begin(), cells.end(), c) != cells.end()) all.emplace_back(p, c);
+    }
+    std::sort(all.begin(), all.end());
+    return all;
+  };
+  for (int step = 0; step < 400; ++step) {
+    const SeqId seq = static_cast<SeqId>(rng() % kSeqs);
+    const int op = static_cast<int>(rng() % 10);
+    if (op < 6) {
+      // Place a few positions, the last batch reversed.
+      const int n = 1 + static_cast<int>(rng() % 3);
+      if (kv->n_cells() - kv->n_used() < n) continue;
+      std::vector<SeqId> seqs(static_cast<size_t>(n), seq);
+      std::vector<int32_t> pos;
+      for (int i = 0; i < n; ++i) pos.push_back(next[static_cast<size_t>(seq)]++);
+      if (op == 5) std::reverse(pos.begin(), pos.end());
+      ASSERT_TRUE(kv->Place(seqs, pos).ok());
+    } else if (op < 8) {
+      const int32_t from = static_cast<int32_t>(rng() % (next[static_cast<size_t>(seq)] + 1));
+      kv->RemoveSeq(seq, from);
+      next[static_cast<size_t>(seq)] = from;
+    } else {
+      const SeqId dst = static_cast<SeqId>((seq + 1) % kSeqs);
+      kv->RemoveSeq(dst);
+      const int32_t n_pos = static_cast<int32_t>(rng() % (next[static_cast<size_t>(seq)] + 1));
+      kv->SharePrefix(seq, dst, n_pos);
+      next[static_cast<size_t>(dst)] = n_pos;
+    }
+    int used = 0;
+    for (int c = 0; c < kCells; ++c) used += kv->CellPos(c) >= 0;
+    ASSERT_EQ(kv->n_used(), used) << "step " << step;
+    for (SeqId s = 0; s < kSeqs; ++s) {
+      ASSERT_EQ(kv->SeqLength(s), next[static_cast<size_t>(s)]) << "step " << step;
+      const std::span<const int> cells = kv->SeqCells(s);
+      ASSERT_EQ(static_cast<int32_t>(cells.size()), next[static_cast<size_t>(s)])
+          << "step " << step;
+      for (size_t i = 0; i < cells.size(); ++i) {
+        ASSERT_EQ(kv->CellPos(cells[i]), static_cast<int32_t>(i)) << "step " << step;
+      }
+      const int32_t pos = next[static_cast<size_t>(s)] / 2;
+      for (int window : {0, 3}) {
+        const auto want = scan(s, pos, window);
+        std::vector<int> vis;
+        kv->Visible(s, pos, window, vis);
+        ASSERT_EQ(vis.size(), want.size()) << "step " << step;
+        for (size_t i = 0; i < vis.size(); ++i) EXPECT_EQ(vis[i], want[i].second);
+      }
+    }
+  }
+  kv->Clear();
+  EXPECT_EQ(kv->n_used(), 0);
+  EXPECT_TRUE(kv->SeqCells(0).empty());
 }
 
 }  // namespace
