@@ -256,8 +256,10 @@ Status Scheduler::Step() {
   }
   std::sort(prefilling.begin(), prefilling.end(),
             [](const Slot* a, const Slot* b) { return a->job->admitted < b->job->admitted; });
+  int prompt_tokens = 0;
   for (Slot* slot : prefilling) {
     if (budget <= 0) break;
+    if (options_.prefill_group_tokens > 0 && prompt_tokens >= options_.prefill_group_tokens) break;
     const std::vector<TokenId>& prompt = slot->job->request.prompt;
     const size_t from = slot->cached.size();
     const size_t n = std::min(prompt.size() - from, static_cast<size_t>(budget));
@@ -267,6 +269,7 @@ Status Scheduler::Step() {
       if (last) row_slot.push_back(slot);
     }
     budget -= static_cast<int>(n);
+    prompt_tokens += static_cast<int>(n);
   }
   if (batch.empty()) return {};
 

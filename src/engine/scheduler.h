@@ -50,6 +50,13 @@ struct SchedulerOptions {
                            // the last sequence id is RunTask's scratch)
   int max_queued = 64;     // jobs waiting for a slot; more are refused (kQueueFull)
   int batch_tokens = 512;  // tokens per forward step: decode tokens + prefill chunk
+  // Once a step holds this many prompt tokens it starts no further job's
+  // prompt. Prompts then finish oldest first, a few per step, instead of
+  // all together in one long step: when 8 requests arrive at once the first
+  // answers start after ~1/4 of the time, decoders get a token between the
+  // groups, and the total prefill work is the same (prefill costs per token,
+  // not per step, above a few tokens). 0: no limit.
+  int prefill_group_tokens = 64;
 };
 
 // One safe piece of streamed output: whole UTF-8 characters, never part of

@@ -261,5 +261,44 @@ TEST(Scheduler, TasksRunOnTheEngineThreadWithAScratchSequence) {
   EXPECT_EQ(gen.Wait().tokens, alone_gen->tokens);
 }
 
+TEST(Scheduler, PromptsArrivingTogetherStartAnsweringOldestFirst) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto inst = Load("stories260K.gguf", 5);
+  Scheduler sched(*inst, {.n_parallel = 4, .prefill_group_tokens = 8});
+  // Hold the engine in a task so all four jobs are admitted in one step.
+  std::promise<void> entered, release;
+  std::shared_future<void> gate = release.get_future().share();
+  sched.RunTask([&](Instance&, SeqId) {
+    entered.set_value();
+    gate.wait();
+  });
+  entered.get_future().wait();
+  // Callbacks run on the engine thread, one at a time: plain counters do.
+  std::vector<size_t> tokens(4, 0);
+  std::vector<size_t> first_job_tokens_at_start(4, 0);
+  std::vector<std::unique_ptr<Collected>> jobs;
+  for (size_t j = 0; j < 4; ++j) {
+    jobs.push_back(std::make_unique<Collected>());
+    JobCallbacks cb = jobs.back()->Callbacks();
+    cb.on_piece = [&, j, inner = cb.on_piece](const GeneratedPiece& p) {
+      if (tokens[j] == 0) first_job_tokens_at_start[j] = tokens[0];
+      tokens[j] += p.tokens.size();
+      inner(p);
+    };
+    // Each prompt fills a group by itself.
+    GenerateRequest req = Greedy(*inst, kPrompts[j] + " and then they all went home again", 6);
+    EXPECT_GE(req.prompt.size(), 8u);
+    EXPECT_TRUE(sched.Submit(req, cb).ok());
+  }
+  release.set_value();  // before any assertion can return: the engine waits on it
+  for (auto& job : jobs) job->Wait();
+  // One prompt per step: the oldest job had already decoded a token of its
+  // own when the next one produced its first (all four prefilled in one
+  // step would give each its first token in the same step).
+  EXPECT_GE(first_job_tokens_at_start[1], 2u);
+  EXPECT_GE(first_job_tokens_at_start[2], 3u);
+  EXPECT_GE(first_job_tokens_at_start[3], 4u);
+}
+
 }  // namespace
 }  // namespace shimmy
