@@ -109,23 +109,27 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 // (ahead of a discovered model of the same name).
 Result<std::shared_ptr<discovery::Registry>> BuildRegistry(const ServeOptions& opts,
                                                            std::vector<std::string>* places) {
-  DiscoveredModels found = DiscoverModels(opts.model_dirs, false);
+  std::error_code ec;
+  if (!opts.model_path.empty() && !std::filesystem::is_regular_file(opts.model_path, ec)) {
+    return Error("--model-path " + opts.model_path + ": no such file");
+  }
+  const std::string model_path =
+      opts.model_path.empty() ? std::string() : std::filesystem::absolute(opts.model_path).string();
+  DiscoveredModels found = DiscoverModels(
+      opts.model_dirs, false,
+      model_path.empty() ? std::vector<std::string>{} : std::vector<std::string>{model_path});
   for (const auto& place : found.places) {
     if (place.status == discovery::PlaceStatus::kFound) {
       places->push_back(fmt::format("{} ({} models)", place.path, place.n_models));
     }
   }
-  if (opts.model_path.empty()) {
+  if (model_path.empty()) {
     return std::make_shared<discovery::Registry>(std::move(found.registry));
   }
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(opts.model_path, ec)) {
-    return Error("--model-path " + opts.model_path + ": no such file");
-  }
   discovery::ModelEntry entry;
-  entry.path = std::filesystem::absolute(opts.model_path).string();
+  entry.path = model_path;
   entry.shard_paths = {entry.path};
-  entry.facts = discovery::ReadFacts(entry.path);
+  entry.facts = std::move(found.extra_facts.at(0));
   if (entry.facts.kind == discovery::ModelKind::kNotAModel) {
     return Error("--model-path " + opts.model_path + ": " + entry.facts.problem);
   }

@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <system_error>
 
+#include "discovery/classify.h"
 #include "discovery/environment.h"
 #include "discovery/naming.h"
+#include "discovery/walk.h"
 
 namespace shimmy::app {
 namespace {
@@ -98,7 +100,8 @@ Result<ModelAndPrompt> SplitModelArgs(const ModelArgs& args, bool prompt_text, b
   return out;
 }
 
-DiscoveredModels DiscoverModels(const std::vector<std::string>& model_dirs, bool rescan) {
+DiscoveredModels DiscoverModels(const std::vector<std::string>& model_dirs, bool rescan,
+                                const std::vector<std::string>& extra_files) {
   const discovery::Environment env = discovery::Environment::FromProcess();
   const bool use_cache = env.Get("SHIMMY_NO_DISCOVERY_CACHE") != "1";
   const std::string cache_file = use_cache ? discovery::CacheFilePath(env) : std::string();
@@ -110,6 +113,18 @@ DiscoveredModels DiscoverModels(const std::vector<std::string>& model_dirs, bool
   discovery::DiscoveryResult result = discovery::Discover(env, options, cache);
 
   DiscoveredModels out;
+  for (const std::string& path : extra_files) {
+    const auto stat = discovery::StatFile(path);
+    discovery::FileStamp stamp;
+    if (stat) stamp = {.size = stat->size, .mtime_ns = stat->mtime_ns, .n_files = 1};
+    const discovery::ModelFacts* cached = stat && !rescan ? cache.Find(path, stamp) : nullptr;
+    if (cached != nullptr) {
+      out.extra_facts.push_back(*cached);
+      continue;
+    }
+    out.extra_facts.push_back(discovery::ReadFacts(path));
+    if (stat) cache.Put(path, stamp, out.extra_facts.back());
+  }
   if (!cache_file.empty()) {
     if (auto st = cache.Save(cache_file); !st) out.cache_error = st.error().message();
   }

@@ -48,12 +48,17 @@ struct DiscoveredModels {
   std::vector<discovery::Place> places;      // every place looked at
   std::vector<discovery::Problem> problems;  // skipped files, folders, bad aliases
   std::string cache_error;                   // the cache could not be written ("" ok)
+  std::vector<discovery::ModelFacts> extra_facts;  // one per `extra_files`, in order
 };
 
 // Scans every model place. `rescan` re-reads every header; otherwise
 // unchanged files come from the discovery cache (~/.cache/shimmy), which
 // is written back unless SHIMMY_NO_DISCOVERY_CACHE=1. Never fails.
-DiscoveredModels DiscoverModels(const std::vector<std::string>& model_dirs, bool rescan);
+// `extra_files` (e.g. serve's --model-path) are not scanned places, but
+// their facts go through the same cache, so a restart does not parse their
+// header again (a 150k-token vocabulary takes ~40 ms to read).
+DiscoveredModels DiscoverModels(const std::vector<std::string>& model_dirs, bool rescan,
+                                const std::vector<std::string>& extra_files = {});
 
 struct ResolvedModel {
   std::string path;                            // the GGUF to open (first shard)

@@ -9,6 +9,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <vector>
 
@@ -84,6 +87,11 @@ class ServeProcess {
   int exit_code_ = -2;  // -2: still running
 };
 
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 uint16_t PortOf(const std::string& line) {
   std::smatch m;
   static const std::regex kLine(R"(^shimmy \S+ listening on http://127\.0\.0\.1:(\d+)$)");
@@ -114,6 +122,37 @@ TEST(ServeCli, EnvBindAndSeedFlagsAreAcceptedAndSigintExitsZero) {
   const auto one = TestClient(port).Request(http::verb::get, "/v1/models/stories260k");
   EXPECT_EQ(one.result(), http::status::ok) << one.body();
   EXPECT_EQ(p.Signal(SIGINT), 0);
+}
+
+TEST(ServeCli, ModelPathFactsAreCachedForTheNextStart) {
+  SHIMMY_REQUIRE_FIXTURES();
+  // A private cache folder for the children (they inherit the environment).
+  const auto cache_home = std::filesystem::temp_directory_path() /
+                          ("shimmy-serve-cache-" + std::to_string(getpid()));
+  std::filesystem::remove_all(cache_home);
+  const char* saved = std::getenv("XDG_CACHE_HOME");
+  const std::string saved_value = saved ? saved : "";
+  setenv("XDG_CACHE_HOME", cache_home.c_str(), 1);
+  const std::string model = (FixturesDir() / "models" / "stories260K.gguf").string();
+  for (int start = 0; start < 2; ++start) {
+    ServeProcess p({"--bind", "127.0.0.1:0", "--model-path", model});
+    const uint16_t port = PortOf(p.FirstLine());
+    ASSERT_NE(port, 0);
+    const auto one = TestClient(port).Request(http::verb::get, "/v1/models/stories260k");
+    EXPECT_EQ(one.result(), http::status::ok) << "start " << start << ": " << one.body();
+    EXPECT_EQ(p.Signal(SIGTERM), 0);
+    // After the first start the file's facts are in the cache, so the next
+    // start need not parse its header.
+    const std::string cached = ReadFile(cache_home / "shimmy" / "discovery.json");
+    EXPECT_NE(cached.find(std::filesystem::absolute(model).string()), std::string::npos)
+        << "start " << start << ": " << cached;
+  }
+  if (saved) {
+    setenv("XDG_CACHE_HOME", saved_value.c_str(), 1);
+  } else {
+    unsetenv("XDG_CACHE_HOME");
+  }
+  std::filesystem::remove_all(cache_home);
 }
 
 TEST(ServeCli, MissingModelPathIsAnErrorBeforeBinding) {
