@@ -100,6 +100,7 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
         }
+        CloseSums<kT>(isum);
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
@@ -150,6 +151,7 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
         }
+        CloseSums<kT>(isum);
       }
     }
     const float d = HalfToFloat(b.d);
@@ -203,6 +205,7 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * sub;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
         }
+        CloseSums<kT>(isum);
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
@@ -263,6 +266,7 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
           isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
         }
+        CloseSums<kT>(isum);
       }
     }
     const float d = HalfToFloat(b.d);
@@ -306,6 +310,7 @@ HWY_INLINE void DotIQ4_XSRows(const void* w_row, const uint8_t* const* acts, int
         const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * ib;
         isum[t] = hn::Add(isum[t], DotChunkSignedScaled(w_abs, w, y, scale));
       }
+      CloseSums<kT>(isum);
     }
     const float d = HalfToFloat(b.d);
     HWY_UNROLL(4)

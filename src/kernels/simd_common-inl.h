@@ -211,6 +211,19 @@ HWY_INLINE void PrefetchAhead(const void* p) {
   for (size_t offset = 0; offset < kBytes; offset += 64) hwy::Prefetch(at + offset);
 }
 
+// Makes GCC finish the sums of one chunk before starting the next. Without
+// it the reassociation pass turns a fully unrolled block loop into a tree of
+// adds that needs every chunk's products at once, and those spill to the
+// stack (seen in Q4_K/Q6_K prefill: ~25 ymm stores per block).
+template <size_t kT>
+HWY_INLINE void CloseSums(VI32* isum) {
+#if HWY_ARCH_X86 && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
+  for (size_t t = 0; t < kT; ++t) asm("" : "+v"(isum[t].raw));
+#else
+  (void)isum;
+#endif
+}
+
 HWY_INLINE float ReduceSum(VF v) { return hn::GetLane(hn::SumOfLanes(DF(), v)); }
 
 }  // namespace HWY_NAMESPACE
