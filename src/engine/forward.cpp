@@ -91,6 +91,21 @@ void Forward::ProjectAll(std::span<const Projection> projections, int n_tokens) 
   }
 }
 
+size_t Forward::TmpWidth() const {
+  const HParams& hp = model_->hparams();
+  size_t width = static_cast<size_t>(hp.n_embd);
+  for (size_t il = 0; il < model_->weights().layers.size(); ++il) {
+    const LayerWeights& l = model_->weights().layers[il];
+    if (l.wqkv) {
+      const size_t n_kv = static_cast<size_t>(hp.n_head_kv[il]);
+      width = std::max(width, static_cast<size_t>(hp.n_head[il]) * hp.head_dim_k +
+                                  n_kv * hp.head_dim_k + n_kv * hp.head_dim_v);
+    }
+    if (l.ffn_up && !l.ffn_gate) width = std::max(width, 2 * static_cast<size_t>(hp.n_ff[il]));
+  }
+  return width;
+}
+
 Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* logits,
                          std::vector<float>* hidden) {
   const HParams& hp = model_->hparams();
@@ -112,13 +127,14 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
   const size_t max_ff = static_cast<size_t>(std::max(hp.max_n_ff(), hp.n_ff_expert));
   x_.resize(nt * E);
   h_.resize(nt * E);
-  // tmp_ holds a fused QKV row, a fused gate/up row or an E-wide output.
-  tmp_.resize(nt * std::max({static_cast<size_t>(E), max_q + 2 * max_kv, 2 * max_ff}));
+  // tmp_ holds an E-wide output, and a fused QKV row or a fused gate/up row
+  // for the models that have those.
+  tmp_.resize(nt * TmpWidth());
   q_.resize(nt * max_q);
   k_.resize(nt * max_kv);
   v_.resize(nt * max_kv);
   attn_.resize(nt * static_cast<size_t>(hp.max_n_head()) * hp.head_dim_v);
-  gate_.resize(nt * 2 * max_ff);
+  gate_.resize(nt * max_ff);
   up_.resize(nt * max_ff);
 
   Embed(chunk);

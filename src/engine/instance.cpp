@@ -3,22 +3,28 @@
 #include <algorithm>
 #include <chrono>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace shimmy {
 
 Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Instance> inst(new Instance());
-  auto model = Model::Load(options.path, options.weight_memory);
-  if (!model) return model.error();
-  inst->model_ = std::move(model).value();
-  const HParams& hp = inst->model_->hparams();
+  auto loaded = Model::Load(options.path, options.weight_memory);
+  if (!loaded) return loaded.error();
+  std::shared_ptr<Model> model = std::move(loaded).value();
 
   // A model without a vocabulary still runs from token ids.
-  if (inst->model_->file().Find("tokenizer.ggml.model") != nullptr) {
-    auto tok = Tokenizer::FromGguf(inst->model_->file());
+  if (model->file().Find("tokenizer.ggml.model") != nullptr) {
+    auto tok = Tokenizer::FromGguf(model->file());
     if (!tok) return tok.error();
     inst->tokenizer_ = std::move(tok).value();
   }
+  model->DropVocabularyArrays();  // the tokenizer holds its own copy
+  inst->model_ = std::move(model);
+  const HParams& hp = inst->model_->hparams();
 
   inst->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : hp.n_ctx_train;
   if (inst->n_ctx_ <= 0) inst->n_ctx_ = 2048;
@@ -34,6 +40,12 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
   inst->kv_ = std::move(kv).value();
   inst->pool_ = std::make_unique<ThreadPool>(options.n_threads);
   inst->forward_ = std::make_unique<Forward>(inst->model_, inst->kv_.get(), inst->pool_.get());
+#if defined(__GLIBC__)
+  // Parsing the header and building the tokenizer free tens of MB (a 128k
+  // vocabulary's strings and merges) that glibc would otherwise keep in the
+  // loading thread's arena, resident for as long as the model is loaded.
+  malloc_trim(0);
+#endif
   inst->load_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return inst;
 }

@@ -375,6 +375,16 @@ Result<size_t> GgufFile::CopyTensorsToMemory() {
   return tensor_copy_bytes_;
 }
 
+void GgufFile::DropMetadata(std::span<const std::string_view> keys) {
+  const auto dropped = [keys](const KeyValue& kv) {
+    return std::find(keys.begin(), keys.end(), kv.key) != keys.end();
+  };
+  std::erase_if(metadata_, dropped);
+  metadata_.shrink_to_fit();
+  key_index_.clear();
+  for (size_t i = 0; i < metadata_.size(); ++i) key_index_.emplace(metadata_[i].key, i);
+}
+
 const Value* GgufFile::Find(std::string_view key) const {
   auto it = key_index_.find(std::string(key));
   return it == key_index_.end() ? nullptr : &metadata_[it->second].value;

@@ -65,13 +65,20 @@ WeightMemory ResolveWeightMemory(WeightMemory wanted, const gguf::GgufFile& file
 
 }  // namespace
 
-Result<std::shared_ptr<const Model>> Model::Load(const std::string& path, WeightMemory memory) {
+void Model::DropVocabularyArrays() {
+  static constexpr std::string_view kKeys[] = {
+      "tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type",
+      "tokenizer.ggml.merges", "tokenizer.ggml.precompiled_charsmap"};
+  file_.DropMetadata(kKeys);
+}
+
+Result<std::shared_ptr<Model>> Model::Load(const std::string& path, WeightMemory memory) {
   auto file = gguf::GgufFile::Open(path);
   if (!file) return file.error();
   return FromFile(std::move(file).value(), memory);
 }
 
-Result<std::shared_ptr<const Model>> Model::FromFile(gguf::GgufFile file, WeightMemory memory) {
+Result<std::shared_ptr<Model>> Model::FromFile(gguf::GgufFile file, WeightMemory memory) {
   std::shared_ptr<Model> model(new Model(std::move(file)));
   // Bind first: a file that is not a usable model is rejected before
   // anything is copied.
@@ -81,7 +88,7 @@ Result<std::shared_ptr<const Model>> Model::FromFile(gguf::GgufFile file, Weight
     auto copied = model->file_.CopyTensorsToMemory();
     if (!copied) return copied.error();
   }
-  return std::shared_ptr<const Model>(std::move(model));
+  return model;
 }
 
 Status Model::Bind() {

@@ -34,11 +34,17 @@ class Model {
   // Maps `path`, reads hyper-parameters and binds every tensor the
   // architecture needs, checking shapes and types. Errors name the file and
   // the first problem found.
-  static Result<std::shared_ptr<const Model>> Load(const std::string& path,
-                                                   WeightMemory memory = WeightMemory::kAuto);
+  static Result<std::shared_ptr<Model>> Load(const std::string& path,
+                                             WeightMemory memory = WeightMemory::kAuto);
   // Same for an already opened file (takes ownership).
-  static Result<std::shared_ptr<const Model>> FromFile(gguf::GgufFile file,
-                                                       WeightMemory memory = WeightMemory::kAuto);
+  static Result<std::shared_ptr<Model>> FromFile(gguf::GgufFile file,
+                                                 WeightMemory memory = WeightMemory::kAuto);
+
+  // Frees the vocabulary arrays of the file's metadata (tokens, scores,
+  // types, merges, charsmap) once a tokenizer has copied what it needs:
+  // they are the largest part of the heap a loaded model keeps otherwise.
+  // file() no longer has those keys afterwards.
+  void DropVocabularyArrays();
 
   // Where the weights ended up (kMapped or kHugePages), and how many of
   // their bytes the kernel backs with huge pages right now.

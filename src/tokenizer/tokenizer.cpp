@@ -62,6 +62,10 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
     case VocabKind::kNone: break;
   }
   if (!encoder) return encoder.error();
+  // The encoder has its own merge table; the strings would only take memory
+  // (18 MB for Llama 3's 280k merges).
+  vocab.merges.clear();
+  vocab.merges.shrink_to_fit();
 
   auto specials = std::make_shared<std::vector<SpecialToken>>();
   for (size_t i = 0; i < vocab.size(); ++i) {

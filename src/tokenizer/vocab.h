@@ -63,6 +63,7 @@ struct Vocab {
   std::vector<uint8_t> attrs;
   std::unordered_map<std::string, TokenId> token_to_id;
   // BPE merges: the pair (left, right) -> rank (lower merges first).
+  // Emptied by Tokenizer::FromVocab once its encoder has indexed them.
   std::vector<std::pair<std::string, std::string>> merges;
   // Unigram normaliser data (tokenizer.ggml.precompiled_charsmap).
   std::vector<uint8_t> precompiled_charsmap;

@@ -56,7 +56,7 @@ class StoreTest : public ::testing::Test {
 };
 
 std::string ExpectedList() {
-  return testing::ReadFile(fs::path(__FILE__).parent_path() / "expected_list.json");
+  return testing::ReadFile(fs::path(SHIMMY_DISCOVERY_TEST_DIR) / "expected_list.json");
 }
 
 nlohmann::json ParseOrFail(const CliRun& r) {

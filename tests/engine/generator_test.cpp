@@ -25,6 +25,20 @@ std::unique_ptr<Instance> Stories(int n_ctx = 512) {
   return std::move(inst).value();
 }
 
+TEST(Generator, LoadedModelKeepsNoSecondCopyOfTheVocabulary) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto inst = Stories();
+  // The tokenizer copied the arrays; the model's metadata no longer holds them.
+  EXPECT_EQ(inst->model().file().Find("tokenizer.ggml.tokens"), nullptr);
+  EXPECT_EQ(inst->model().file().Find("tokenizer.ggml.scores"), nullptr);
+  EXPECT_NE(inst->model().file().Find("tokenizer.ggml.model"), nullptr);
+  EXPECT_EQ(inst->tokenizer().vocab().size(),
+            static_cast<size_t>(inst->model().hparams().n_vocab));
+  const auto ids = inst->tokenizer().Encode("Once upon a time");
+  ASSERT_FALSE(ids.empty());
+  EXPECT_EQ(inst->tokenizer().Decode(ids, false), "Once upon a time");
+}
+
 TEST(Generator, IdleCpuIsZeroAfterGeneration) {
   SHIMMY_REQUIRE_FIXTURES();
   auto inst = Stories();

@@ -115,5 +115,28 @@ TEST(GgufReader, CopyTensorsToMemoryKeepsEveryByteAndTheAlignment) {
   }
 }
 
+TEST(GgufReader, DropMetadataForgetsOnlyTheNamedKeys) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto f = GgufFile::Open((testing::FixturesDir() / "models" / "stories260K.gguf").string());
+  ASSERT_TRUE(f.ok()) << f.error().message();
+  const size_t n_before = f->metadata().size();
+  ASSERT_NE(f->GetArray("tokenizer.ggml.tokens"), nullptr);
+  ASSERT_NE(f->GetArray("tokenizer.ggml.scores"), nullptr);
+  const std::string arch = f->architecture();
+  const auto n_ctx = f->ArchUint("context_length");
+
+  static constexpr std::string_view kKeys[] = {"tokenizer.ggml.tokens", "tokenizer.ggml.scores",
+                                               "no.such.key"};
+  f->DropMetadata(kKeys);
+  EXPECT_EQ(f->metadata().size(), n_before - 2);
+  EXPECT_EQ(f->Find("tokenizer.ggml.tokens"), nullptr);
+  EXPECT_EQ(f->GetArray("tokenizer.ggml.scores"), nullptr);
+  // The index is rebuilt: every remaining key still finds its own value.
+  for (const KeyValue& kv : f->metadata()) EXPECT_EQ(f->Find(kv.key), &kv.value) << kv.key;
+  EXPECT_EQ(f->architecture(), arch);
+  EXPECT_EQ(f->ArchUint("context_length"), n_ctx);
+  EXPECT_NE(f->GetArray("tokenizer.ggml.token_type"), nullptr);
+}
+
 }  // namespace
 }  // namespace shimmy::gguf

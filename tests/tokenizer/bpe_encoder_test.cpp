@@ -103,6 +103,8 @@ TEST(BpeEncoder, AgreesWithNaiveBpeOnRandomWords) {
   for (const auto& [l, r] : merges) extra.push_back(l + r);
   auto tok = Tokenizer::FromVocab(MakeVocab(merges, extra));
   ASSERT_TRUE(tok.ok()) << tok.error().message();
+  // The encoder indexed the merges; the strings are not kept (memory).
+  EXPECT_TRUE(tok->vocab().merges.empty());
   std::mt19937 rng(1);
   for (int round = 0; round < 500; ++round) {
     std::string word;
