@@ -217,7 +217,7 @@ HWY_INLINE void PrefetchAhead(const void* p) {
 // stack (seen in Q4_K/Q6_K prefill: ~25 ymm stores per block).
 template <size_t kT>
 HWY_INLINE void CloseSums(VI32* isum) {
-#if HWY_ARCH_X86 && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_EMU128 && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
   for (size_t t = 0; t < kT; ++t) asm("" : "+v"(isum[t].raw));
 #else
   (void)isum;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/fixtures.h"
@@ -48,8 +49,25 @@ class ModelStack {
   }
   ~ModelStack() {
     server->Stop(std::chrono::seconds(5));
+    // A response reaches the client while its engine callback is still
+    // returning: it holds the model's lease and, for a moment, the HTTP
+    // session. Those callbacks must end while the server's io_context still
+    // exists (it goes last, with `server`), or the session's last reference
+    // is dropped on the engine thread after it is gone (seen under ASan).
+    // Stop has closed the connections, so what still runs is cancelled.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (AnyLeaseHeld() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     service.reset();
     pool.reset();
+  }
+
+  bool AnyLeaseHeld() const {
+    for (const runtime::ResidentInfo& r : pool->Resident()) {
+      if (r.leases > 0) return true;
+    }
+    return false;
   }
 
   uint16_t port() const { return server->endpoint().port(); }
