@@ -246,6 +246,9 @@ int RunServe(const ServeOptions& opts) {
   std::fprintf(stderr, "shimmy: %s, shutting down\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Stop(std::chrono::seconds(10));
+  // Requests cut off by Stop still run their engines' last callbacks, which
+  // touch the server's sessions: let them end while the server exists.
+  pool->WaitForLeases(std::chrono::steady_clock::now() + std::chrono::seconds(10));
   service.reset();
   pool.reset();
   return kExitOk;

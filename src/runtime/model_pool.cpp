@@ -189,6 +189,17 @@ Status ModelPool::Unload(const std::string& name) {
   return {};
 }
 
+bool ModelPool::WaitForLeases(std::chrono::steady_clock::time_point deadline) const {
+  PoolCore& core = *impl_->core;
+  std::unique_lock<std::mutex> lock(core.mu);
+  return core.leases_released.wait_until(lock, deadline, [&core] {
+    for (const auto& [name, slot] : core.slots) {
+      if (!slot.loading && slot.leases > 0) return false;
+    }
+    return true;
+  });
+}
+
 std::vector<ResidentInfo> ModelPool::Resident() const {
   const PoolCore& core = *impl_->core;
   std::vector<ResidentInfo> out;

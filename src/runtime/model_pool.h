@@ -166,6 +166,11 @@ class ModelPool {
   Status Unload(const std::string& name);
 
   std::vector<ResidentInfo> Resident() const;
+  // Waits until no resident model is leased (every request has run its
+  // last callback) or `deadline` passes; true when none is. For shutdown:
+  // after the HTTP server has stopped, the engines' last callbacks still
+  // touch its sessions, so they must finish before the server goes.
+  bool WaitForLeases(std::chrono::steady_clock::time_point deadline) const;
   // "loaded", "loading" or "not loaded"; error when the name is unknown.
   Result<std::string> LoadState(const std::string& name) const;
   PoolStats stats() const;

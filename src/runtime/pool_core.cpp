@@ -48,6 +48,7 @@ void PoolCore::Release(const std::string& name, uint64_t generation) {
   if (--slot.leases > 0) return;
   slot.last_used = ++tick;
   ArmExpiry(slot);
+  leases_released.notify_all();
   // Even keep_alive 0 goes through the reaper: this may be an engine
   // thread, where the model must not be destroyed.
   reaper_wake.notify_one();

@@ -97,6 +97,7 @@ struct PoolCore : std::enable_shared_from_this<PoolCore> {
   mutable std::mutex mu;
   std::condition_variable loader_wake;
   std::condition_variable reaper_wake;
+  std::condition_variable leases_released;  // a model's last lease went (WaitForLeases)
   std::map<std::string, Slot> slots;    // by registry name
   std::deque<std::string> load_queue;   // names of loading slots, not yet started
   std::vector<Departure> departing;     // forgotten by the pool, to destroy

@@ -31,6 +31,21 @@ TEST(PoolResidency, KeepAliveZeroUnloadsWhenTheLastLeaseGoes) {
   EXPECT_EQ(pool.stats().unloads, 1u);
 }
 
+TEST(PoolResidency, WaitForLeasesReturnsOnceTheLastLeaseGoes) {
+  SHIMMY_REQUIRE_FIXTURES();
+  ModelPool pool(TestRegistry(), SmallOptions());
+  EXPECT_TRUE(pool.WaitForLeases(std::chrono::steady_clock::now()));  // nothing loaded
+  auto lease = AcquireNow(pool, "tiny", {.keep_alive = -1ms});
+  ASSERT_TRUE(lease.ok()) << lease.error().message();
+  EXPECT_FALSE(pool.WaitForLeases(std::chrono::steady_clock::now() + 20ms));
+  // Released on another thread while this one waits.
+  std::thread releaser([&lease] { lease = Error("dropped"); });
+  EXPECT_TRUE(pool.WaitForLeases(std::chrono::steady_clock::now() + kWait));
+  releaser.join();
+  ASSERT_EQ(pool.Resident().size(), 1u) << "forever: still resident, just not leased";
+  EXPECT_EQ(pool.Resident()[0].leases, 0);
+}
+
 TEST(PoolResidency, ShortKeepAliveUnloadsAfterItExpires) {
   SHIMMY_REQUIRE_FIXTURES();
   EventLog events;

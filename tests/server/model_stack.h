@@ -8,7 +8,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/fixtures.h"
@@ -55,19 +54,9 @@ class ModelStack {
     // exists (it goes last, with `server`), or the session's last reference
     // is dropped on the engine thread after it is gone (seen under ASan).
     // Stop has closed the connections, so what still runs is cancelled.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (AnyLeaseHeld() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    pool->WaitForLeases(std::chrono::steady_clock::now() + std::chrono::seconds(10));
     service.reset();
     pool.reset();
-  }
-
-  bool AnyLeaseHeld() const {
-    for (const runtime::ResidentInfo& r : pool->Resident()) {
-      if (r.leases > 0) return true;
-    }
-    return false;
   }
 
   uint16_t port() const { return server->endpoint().port(); }
