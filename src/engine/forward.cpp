@@ -18,6 +18,7 @@ Forward::Forward(std::shared_ptr<const Model> model, KvCache* kv, ThreadPool* po
   const float* factors = model_->weights().rope_freqs.f32();
   rope_global_.emplace_back(RopeParams{hp.rope}, factors, false);
   rope_local_.emplace_back(RopeParams{hp.rope}, factors, true);
+  tmp_width_ = TmpWidth();
 }
 
 Status Forward::Run(std::span<const BatchToken> batch, std::vector<float>* logits,
@@ -129,7 +130,7 @@ Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* 
   h_.resize(nt * E);
   // tmp_ holds an E-wide output, and a fused QKV row or a fused gate/up row
   // for the models that have those.
-  tmp_.resize(nt * TmpWidth());
+  tmp_.resize(nt * tmp_width_);
   q_.resize(nt * max_q);
   k_.resize(nt * max_kv);
   v_.resize(nt * max_kv);

@@ -78,8 +78,9 @@ class Forward {
   ThreadPool* pool_;
   ParallelFor par_;
 
-  // Widest row tmp_ holds for this model (see RunChunk).
+  // Widest row tmp_ holds for this model (see RunChunk), found once.
   size_t TmpWidth() const;
+  size_t tmp_width_ = 0;
 
   // Scratch, sized for the largest chunk seen and reused.
   std::vector<float> x_, h_, q_, k_, v_, attn_, tmp_, gate_, up_;
