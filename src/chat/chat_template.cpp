@@ -11,7 +11,7 @@ namespace shimmy::chat {
 namespace {
 
 std::string TokenText(const Vocab& vocab, TokenId id) {
-  return vocab.valid(id) ? vocab.tokens[static_cast<size_t>(id)] : std::string();
+  return vocab.valid(id) ? std::string(vocab.tokens[static_cast<size_t>(id)]) : std::string();
 }
 
 }  // namespace

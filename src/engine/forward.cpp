@@ -107,6 +107,45 @@ size_t Forward::TmpWidth() const {
   return width;
 }
 
+namespace {
+
+template <typename T>
+size_t Bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+}  // namespace
+
+size_t Forward::ScratchBytes() const {
+  size_t total = 0;
+  for (const auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &tmp_, &gate_, &up_, &router_,
+                        &expert_w_, &moe_in_, &moe_out_}) {
+    total += Bytes(*v);
+  }
+  for (const auto* v : {&expert_of_, &moe_order_, &moe_start_, &moe_fill_, &moe_slots_}) {
+    total += Bytes(*v);
+  }
+  for (const auto& v : scores_) total += Bytes(v);
+  return total + Bytes(visible_) + xq_.buffer_bytes() + aq_.buffer_bytes();
+}
+
+size_t Forward::ReleaseScratch() {
+  const size_t held = ScratchBytes();
+  // Only a fresh vector frees the memory: clear(), and assigning {} (an
+  // initializer list), keep the capacity.
+  const auto drop = [](auto& v) { std::remove_reference_t<decltype(v)>().swap(v); };
+  for (auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &tmp_, &gate_, &up_, &router_, &expert_w_,
+                  &moe_in_, &moe_out_}) {
+    drop(*v);
+  }
+  for (auto* v : {&expert_of_, &moe_order_, &moe_start_, &moe_fill_, &moe_slots_}) drop(*v);
+  drop(scores_);
+  drop(visible_);
+  xq_ = QuantizedActivations();
+  aq_ = QuantizedActivations();
+  return held;
+}
+
 Status Forward::RunChunk(std::span<const BatchToken> chunk, std::vector<float>* logits,
                          std::vector<float>* hidden) {
   const HParams& hp = model_->hparams();

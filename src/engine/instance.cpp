@@ -50,6 +50,15 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
   return inst;
 }
 
+void Instance::ReleaseScratch() {
+  if (forward_->ReleaseScratch() == 0) return;
+#if defined(__GLIBC__)
+  // Freed blocks below glibc's (adaptive) mmap threshold stay in the arena
+  // unless trimmed.
+  malloc_trim(0);
+#endif
+}
+
 std::shared_ptr<const TokenTrie> Instance::token_trie() const {
   if (!tokenizer_) return nullptr;
   std::call_once(token_trie_once_, [this] {

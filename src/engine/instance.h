@@ -43,6 +43,9 @@ class Instance {
   KvCache& kv() { return *kv_; }
   ThreadPool& pool() { return *pool_; }
   Forward& forward() { return *forward_; }
+  // Gives the forward pass's scratch (sized for the last prefill) back to
+  // the system; for an engine with nothing left to do.
+  void ReleaseScratch();
   int n_ctx() const { return n_ctx_; }
   double load_ms() const { return load_ms_; }
   // The vocabulary as byte strings in a trie, for grammar-constrained

@@ -120,21 +120,20 @@ SchedulerStats Scheduler::Stats() const {
 
 void Scheduler::Loop() {
   std::vector<std::unique_ptr<Job>> dropped;  // cancelled while queued
+  const auto any_active = [this] {
+    return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->job != nullptr; });
+  };
   for (;;) {
     std::deque<std::function<void(Instance&, SeqId)>> tasks;
     std::vector<JobId> cancels;
     bool stop = false;
     {
       std::unique_lock lk(mu_);
-      const auto has_active = [this] {
-        return std::any_of(slots_.begin(), slots_.end(),
-                           [](const auto& s) { return s->job != nullptr; });
-      };
       // Sleeps until there is something to do; with jobs in slots it
       // does not wait at all (one step per iteration).
       wake_.wait(lk, [&] {
         return stopping_ || !tasks_.empty() || !cancel_requests_.empty() || !queue_.empty() ||
-               has_active();
+               any_active();
       });
       stop = stopping_;
       tasks.swap(tasks_);
@@ -188,9 +187,7 @@ void Scheduler::Loop() {
       std::unique_lock lk(mu_);
       Admit(lk);
     }
-    const bool active =
-        std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->job != nullptr; });
-    if (active) {
+    if (any_active()) {
       if (auto st = Step(); !st) {
         // The forward pass failed: every job in a slot ends with the error.
         for (auto& slot : slots_) {
@@ -198,6 +195,9 @@ void Scheduler::Loop() {
         }
       }
     }
+    // Nothing left in the slots: the engine is about to sleep, and scratch
+    // sized for the last prefill (several MB) need not stay resident.
+    if (!any_active()) inst_.ReleaseScratch();
   }
 }
 

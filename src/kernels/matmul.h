@@ -73,6 +73,8 @@ class QuantizedActivations {
     return scales_.data() + static_cast<size_t>(t) * scales_stride_;
   }
   size_t block_scales_stride() const { return scales_stride_; }
+  // Heap bytes held.
+  size_t buffer_bytes() const { return buffer_.capacity() + scales_.capacity() * sizeof(float); }
 
  private:
   DType type_ = DType::kF32;

@@ -5,31 +5,49 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <new>
+#include <string>
+#include <type_traits>
 
 namespace shimmy {
+
+KvCache::Reservation::~Reservation() {
+  if (data_ != nullptr) munmap(data_, bytes_);
+}
+
+bool KvCache::Reservation::Reserve(size_t bytes) {
+  bytes = std::max<size_t>(bytes, 1);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (p == MAP_FAILED) return false;
+  data_ = p;
+  bytes_ = bytes;
+  return true;
+}
 
 Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cells) {
   if (n_cells <= 0 || static_cast<int>(shape.k_dim.size()) != shape.n_layer ||
       static_cast<int>(shape.v_dim.size()) != shape.n_layer) {
     return Error("kv cache: bad shape");
   }
+  static_assert(std::is_trivially_copyable_v<Cell>, "cells live in raw zero-filled memory");
   std::unique_ptr<KvCache> kv(new KvCache(shape, n_cells));
-  kv->cells_.resize(static_cast<size_t>(n_cells));
+  if (!kv->cell_memory_.Reserve(static_cast<size_t>(n_cells) * sizeof(Cell))) {
+    return Error("kv cache: cannot reserve " + std::to_string(n_cells) + " cells");
+  }
+  kv->cells_ = std::launder(static_cast<Cell*>(kv->cell_memory_.data()));
   kv->seq_cells_.resize(kMaxSequences);
   size_t floats = 0;
   for (int l = 0; l < shape.n_layer; ++l) {
     floats += static_cast<size_t>(n_cells) *
               static_cast<size_t>(shape.k_dim[static_cast<size_t>(l)] + shape.v_dim[static_cast<size_t>(l)]);
   }
-  kv->region_bytes_ = std::max<size_t>(floats * sizeof(float), 1);
   // Reserved, not committed: pages appear as cells are written.
-  void* region = mmap(nullptr, kv->region_bytes_, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (region == MAP_FAILED) {
-    return Error("kv cache: cannot reserve " + std::to_string(kv->region_bytes_ >> 20) + " MiB");
+  if (!kv->kv_memory_.Reserve(floats * sizeof(float))) {
+    return Error("kv cache: cannot reserve " +
+                 std::to_string(floats * sizeof(float) >> 20) + " MiB");
   }
-  kv->region_ = region;
-  auto* p = static_cast<float*>(region);
+  auto* p = static_cast<float*>(kv->kv_memory_.data());
   for (int l = 0; l < shape.n_layer; ++l) {
     kv->k_.push_back(p);
     p += static_cast<size_t>(n_cells) * shape.k_dim[static_cast<size_t>(l)];
@@ -37,10 +55,6 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
     p += static_cast<size_t>(n_cells) * shape.v_dim[static_cast<size_t>(l)];
   }
   return kv;
-}
-
-KvCache::~KvCache() {
-  if (region_ != nullptr) munmap(region_, region_bytes_);
 }
 
 Result<std::vector<int>> KvCache::Place(std::span<const SeqId> seqs, std::span<const int32_t> positions) {
@@ -56,7 +70,8 @@ Result<std::vector<int>> KvCache::Place(std::span<const SeqId> seqs, std::span<c
   placed.reserve(seqs.size());
   int next = 0;
   for (size_t i = 0; i < seqs.size(); ++i) {
-    while (cells_[static_cast<size_t>(next)].pos >= 0) ++next;
+    while (!cells_[static_cast<size_t>(next)].free()) ++next;
+    high_water_ = std::max(high_water_, next + 1);
     Cell& c = cells_[static_cast<size_t>(next)];
     c.pos = positions[i];
     c.seqs.reset();
@@ -116,10 +131,7 @@ void KvCache::RemoveSeq(SeqId seq, int32_t from) {
   for (size_t i = first; i < list.size(); ++i) {
     Cell& c = cells_[static_cast<size_t>(list[i])];
     c.seqs.reset(s);
-    if (c.seqs.none()) {
-      c.pos = -1;
-      --n_used_;
-    }
+    if (c.free()) --n_used_;
   }
   list.resize(first);
 }
@@ -144,10 +156,8 @@ int32_t KvCache::SeqLength(SeqId seq) const {
 }
 
 void KvCache::Clear() {
-  for (Cell& c : cells_) {
-    c.pos = -1;
-    c.seqs.reset();
-  }
+  std::fill_n(cells_, high_water_, Cell{});
+  high_water_ = 0;
   for (std::vector<int>& list : seq_cells_) list.clear();
   n_used_ = 0;
 }

@@ -38,7 +38,7 @@ class KvCache {
  public:
   // Reserves address space for `n_cells` cells; fails when it cannot.
   static Result<std::unique_ptr<KvCache>> Create(const KvShape& shape, int n_cells);
-  ~KvCache();
+  ~KvCache() = default;
   KvCache(const KvCache&) = delete;
   KvCache& operator=(const KvCache&) = delete;
 
@@ -63,7 +63,10 @@ class KvCache {
   // Index into SeqCells(seq) of the first cell with position >= pos. O(log n).
   size_t SeqLowerBound(SeqId seq, int32_t pos) const;
   // Position of a cell (-1 when free).
-  int32_t CellPos(int cell) const { return cells_[static_cast<size_t>(cell)].pos; }
+  int32_t CellPos(int cell) const {
+    const Cell& c = cells_[static_cast<size_t>(cell)];
+    return c.free() ? -1 : c.pos;
+  }
 
   // Forgets positions >= from of `seq`; cells nobody else holds become free.
   void RemoveSeq(SeqId seq, int32_t from = 0);
@@ -78,20 +81,42 @@ class KvCache {
   // Inserts `cell` into seq's list after any cell with the same position.
   void AddToSeq(size_t seq, int cell);
 
+  // All zero bits is a free cell, so the cell array can live in reserved,
+  // zero-filled pages that commit only as cells are first used (16 bytes
+  // per cell is 10 MB for 4 slots of a 128k context).
   struct Cell {
-    int32_t pos = -1;
+    int32_t pos;  // meaningless while free
     std::bitset<kMaxSequences> seqs;
+    bool free() const { return seqs.none(); }
+  };
+  // Anonymous memory reserved with mmap: zero-filled, committed on first
+  // touch, unmapped on destruction.
+  class Reservation {
+   public:
+    Reservation() = default;
+    Reservation(const Reservation&) = delete;
+    Reservation& operator=(const Reservation&) = delete;
+    ~Reservation();
+    bool Reserve(size_t bytes);
+    void* data() const { return data_; }
+    size_t size() const { return bytes_; }
+
+   private:
+    void* data_ = nullptr;
+    size_t bytes_ = 0;
   };
 
   KvShape shape_;
   int n_cells_ = 0;
   int n_used_ = 0;
-  std::vector<Cell> cells_;
+  // One past the highest cell ever placed: Clear resets no further.
+  int high_water_ = 0;
+  Reservation cell_memory_;
+  Cell* cells_ = nullptr;  // n_cells_ of them, in cell_memory_
   // Per sequence: its cells sorted by position (ties in placement order).
   std::vector<std::vector<int>> seq_cells_;
   std::vector<float*> k_, v_;
-  void* region_ = nullptr;
-  size_t region_bytes_ = 0;
+  Reservation kv_memory_;
 };
 
 }  // namespace shimmy

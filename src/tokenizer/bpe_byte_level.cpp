@@ -15,13 +15,24 @@ struct Tables {
   std::array<char32_t, 256> to_cp{};
   // Every alphabet code point is below 0x144 (256 + 68).
   std::array<int16_t, 0x144> to_byte{};
+  // UTF-8 of to_cp[b]: one or two bytes (every code point is below 0x800).
+  std::array<std::array<char, 2>, 256> utf8{};
+  std::array<uint8_t, 256> utf8_len{};
 
   constexpr Tables() {
     for (auto& b : to_byte) b = -1;
     char32_t next = 256;
     for (int b = 0; b < 256; ++b) {
-      to_cp[b] = StandsForItself(b) ? static_cast<char32_t>(b) : next++;
-      to_byte[to_cp[b]] = static_cast<int16_t>(b);
+      const char32_t cp = StandsForItself(b) ? static_cast<char32_t>(b) : next++;
+      to_cp[b] = cp;
+      to_byte[cp] = static_cast<int16_t>(b);
+      if (cp < 0x80) {
+        utf8[b] = {static_cast<char>(cp), 0};
+        utf8_len[b] = 1;
+      } else {
+        utf8[b] = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+        utf8_len[b] = 2;
+      }
     }
   }
 };
@@ -36,9 +47,16 @@ int CodepointToByte(char32_t cp) { return cp < kTables.to_byte.size() ? kTables.
 
 std::string Encode(std::string_view bytes) {
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char c : bytes) utf8::Append(out, ByteToCodepoint(static_cast<uint8_t>(c)));
+  EncodeAppend(bytes, out);
   return out;
+}
+
+void EncodeAppend(std::string_view bytes, std::string& out) {
+  out.reserve(out.size() + bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<uint8_t>(c);
+    out.append(kTables.utf8[b].data(), kTables.utf8_len[b]);
+  }
 }
 
 bool Decode(std::string_view text, std::string& out) {

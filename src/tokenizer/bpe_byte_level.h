@@ -19,6 +19,7 @@ int CodepointToByte(char32_t cp);
 
 // UTF-8 of the byte-level form of `bytes` (2 bytes out for most non-ASCII).
 std::string Encode(std::string_view bytes);
+void EncodeAppend(std::string_view bytes, std::string& out);
 
 // Appends the bytes that byte-level `text` (UTF-8) stands for. Returns
 // false, and appends nothing, when `text` has a character outside the

@@ -74,6 +74,7 @@ struct Scratch {
   std::vector<SymbolId> pair_result;
   std::vector<Candidate> heap;
   std::vector<WordCacheSlot> cache;
+  std::string spelled;  // a word in byte-level characters
 };
 
 // "<0x0A>" -> 0x0A; -1 when `text` is not of that form.
@@ -101,6 +102,12 @@ std::string DecodeLenient(std::string_view text) {
   std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
+    // An ASCII character is its own byte whether or not it is in the
+    // alphabet (one outside it is kept as is).
+    if (static_cast<uint8_t>(text[pos]) < 0x80) {
+      out.push_back(text[pos++]);
+      continue;
+    }
     const size_t start = pos;
     const int byte = byte_level::CodepointToByte(utf8::DecodeOne(text, pos));
     if (byte >= 0) {
@@ -114,9 +121,7 @@ std::string DecodeLenient(std::string_view text) {
 
 class BpeEncoder final : public Encoder {
  public:
-  explicit BpeEncoder(const Vocab& vocab);
-  BpeEncoder(const BpeEncoder&) = delete;  // whole_words_ points into this object
-  BpeEncoder& operator=(const BpeEncoder&) = delete;
+  explicit BpeEncoder(SharedVocab vocab);
 
   void EncodeFragment(std::string_view text, const FragmentContext& ctx,
                       std::vector<TokenId>& out) const override;
@@ -146,23 +151,24 @@ class BpeEncoder final : public Encoder {
   MergeTable merges_;
   // Per symbol past the vocabulary: the tokens it falls back to.
   std::vector<std::vector<TokenId>> fallback_;
-  // With ignore_merges: each token's bytes (its byte-level text decoded;
-  // "" for tokens that do not decode), indexed, so that a word can be
-  // looked up without encoding it.
-  std::vector<std::string> whole_word_bytes_;
-  StringIndex whole_words_;
-  // What each token decodes to; hidden_ ones only when `special`.
-  std::vector<std::string> pieces_;
+  // The token texts' index: with ignore_merges a word that is a token
+  // (spelled in byte-level characters) is that token, merges or not.
+  SharedVocab vocab_;
+  bool whole_words_;
+  // Tokens that decode only when `special`.
   std::vector<bool> hidden_;
 };
 
-BpeEncoder::BpeEncoder(const Vocab& vocab)
-    : pre_(PreTokenizer::ForName(vocab.pre)),
-      n_vocab_(static_cast<SymbolId>(vocab.size())),
-      merges_(vocab.merges.size()) {
+BpeEncoder::BpeEncoder(SharedVocab shared)
+    : pre_(PreTokenizer::ForName(shared->pre)),
+      n_vocab_(static_cast<SymbolId>(shared->size())),
+      merges_(shared->merges.size()),
+      vocab_(std::move(shared)),
+      whole_words_(pre_.ignore_merges()) {
+  const Vocab& vocab = *vocab_;
   // Interning: vocabulary strings get their token id, other strings (rare:
   // merge parts that are not tokens) ids past the vocabulary.
-  const StringIndex token_index(&vocab.tokens);
+  const StringTable& token_index = vocab.tokens;
   std::unordered_map<std::string, SymbolId> extra_ids;
   std::vector<std::string> extra_texts;
   auto intern = [&](std::string_view text) -> SymbolId {
@@ -195,46 +201,9 @@ BpeEncoder::BpeEncoder(const Vocab& vocab)
     }
   }
 
-  if (pre_.ignore_merges()) {
-    whole_word_bytes_.resize(vocab.size());
-    for (size_t id = 0; id < vocab.size(); ++id) {
-      // A byte-level word never equals a token that does not decode, and
-      // "" is never a word.
-      if (!byte_level::Decode(vocab.tokens[id], whole_word_bytes_[id])) {
-        whole_word_bytes_[id].clear();
-      }
-    }
-    whole_words_ = StringIndex(&whole_word_bytes_);
-  }
-
-  pieces_.resize(vocab.size());
   hidden_.resize(vocab.size());
   for (size_t id = 0; id < vocab.size(); ++id) {
-    const std::string& text = vocab.tokens[id];
-    const auto token = static_cast<TokenId>(id);
-    hidden_[id] = vocab.IsControlLike(token);
-    if (hidden_[id]) {
-      pieces_[id] = text;
-      continue;
-    }
-    switch (vocab.types[id]) {
-      case TokenType::kNormal:
-        pieces_[id] = DecodeLenient(text);
-        break;
-      case TokenType::kByte: {
-        const int byte = ParseByteToken(text);
-        pieces_[id] = byte >= 0 ? std::string(1, static_cast<char>(byte)) : text;
-        break;
-      }
-      case TokenType::kControl:
-      case TokenType::kUnknown:
-      case TokenType::kUserDefined:
-        pieces_[id] = text;
-        break;
-      case TokenType::kUnused:
-      case TokenType::kUndefined:
-        break;
-    }
+    hidden_[id] = vocab.IsControlLike(static_cast<TokenId>(id));
   }
 }
 
@@ -286,9 +255,13 @@ void BpeEncoder::EncodeChunk(std::string_view text, Scratch& s, std::vector<Toke
 }
 
 void BpeEncoder::EncodeWord(std::string_view word, Scratch& s, std::vector<TokenId>& out) const {
-  if (!whole_words_.empty()) {
-    if (const int64_t id = whole_words_.Find(word); id >= 0) {
-      out.push_back(static_cast<TokenId>(id));
+  if (whole_words_) {
+    // Byte-level spelling is one character per byte, so the word is a
+    // token exactly when its spelling is one.
+    s.spelled.clear();
+    byte_level::EncodeAppend(word, s.spelled);
+    if (const TokenId id = vocab_->Find(s.spelled); id != kNoToken) {
+      out.push_back(id);
       return;
     }
   }
@@ -378,14 +351,33 @@ void BpeEncoder::MergeByHeap(int32_t n, Scratch& s) const {
 }
 
 std::string BpeEncoder::TokenToPiece(TokenId id, bool special) const {
-  if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) return {};
-  if (hidden_[id] && !special) return {};
-  return pieces_[id];
+  // Decoded on each call rather than kept (a few bytes of work per token,
+  // against ~1.5 MB of pieces for a 128k vocabulary).
+  if (id < 0 || static_cast<size_t>(id) >= hidden_.size()) return {};
+  const std::string_view text = vocab_->tokens[static_cast<size_t>(id)];
+  if (hidden_[static_cast<size_t>(id)]) return special ? std::string(text) : std::string();
+  switch (vocab_->type(id)) {
+    case TokenType::kNormal:
+      return DecodeLenient(text);
+    case TokenType::kByte: {
+      const int byte = ParseByteToken(text);
+      return byte >= 0 ? std::string(1, static_cast<char>(byte)) : std::string(text);
+    }
+    case TokenType::kControl:
+    case TokenType::kUnknown:
+    case TokenType::kUserDefined:
+      return std::string(text);
+    case TokenType::kUnused:
+    case TokenType::kUndefined:
+      break;
+  }
+  return {};
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const Vocab& vocab) {
+Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const SharedVocab& shared) {
+  const Vocab& vocab = *shared;
   if (vocab.size() == 0) return Error("byte-level BPE vocabulary has no tokens");
   if (vocab.types.size() != vocab.size()) {
     return Error("byte-level BPE vocabulary: token types do not match the tokens");
@@ -393,7 +385,7 @@ Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const Vocab& vocab) {
   if (vocab.merges.size() > static_cast<size_t>(INT32_MAX)) {
     return Error("byte-level BPE vocabulary: too many merges");
   }
-  return std::unique_ptr<Encoder>(std::make_unique<BpeEncoder>(vocab));
+  return std::unique_ptr<Encoder>(std::make_unique<BpeEncoder>(shared));
 }
 
 }  // namespace shimmy

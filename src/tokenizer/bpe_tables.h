@@ -1,42 +1,15 @@
-// Flat lookup tables for the byte-level BPE encoder: string -> id, and
-// (symbol, symbol) -> merge. Both are open-addressing arrays built once and
-// read-only afterwards (safe to share between threads); a lookup is one or
-// two cache lines instead of a node walk.
+// The byte-level BPE encoder's merge table, (symbol, symbol) -> merge: an
+// open-addressing array built once and read-only afterwards (safe to share
+// between threads); a lookup is one or two cache lines instead of a node
+// walk.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <string>
-#include <string_view>
 #include <vector>
 
 namespace shimmy {
-
-// Finds the id of a string among `strings` (the first one wins when a
-// string occurs twice). Keeps a pointer to `strings`, which must outlive it
-// and stay unchanged.
-class StringIndex {
- public:
-  StringIndex() = default;
-  explicit StringIndex(const std::vector<std::string>* strings);
-  StringIndex(StringIndex&&) = default;
-  StringIndex& operator=(StringIndex&&) = default;
-
-  // The id, or -1.
-  int64_t Find(std::string_view s) const;
-  bool empty() const { return slots_.empty(); }
-
- private:
-  struct Slot {
-    uint32_t id;
-    uint32_t hash;  // low bits of the hash, to skip most string compares
-  };
-  static constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
-
-  const std::vector<std::string>* strings_ = nullptr;
-  std::vector<Slot> slots_;
-  int shift_ = 64;
-};
 
 // Symbols are integers: vocabulary ids for strings that are tokens, and ids
 // past the vocabulary for the rest.

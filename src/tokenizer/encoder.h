@@ -36,10 +36,13 @@ class Encoder {
   virtual std::string TokenToPiece(TokenId id, bool special) const = 0;
 };
 
-// Factories, one per tokenizer model (each in its own file).
-Result<std::unique_ptr<Encoder>> MakeSpmEncoder(const Vocab& vocab);
-Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const Vocab& vocab);
-Result<std::unique_ptr<Encoder>> MakeWordPieceEncoder(const Vocab& vocab);
-Result<std::unique_ptr<Encoder>> MakeUnigramEncoder(const Vocab& vocab);
+// Factories, one per tokenizer model (each in its own file). An encoder may
+// keep `vocab` (to look token texts up in its index rather than hold a copy),
+// so the Vocab must not change afterwards.
+using SharedVocab = std::shared_ptr<const Vocab>;
+Result<std::unique_ptr<Encoder>> MakeSpmEncoder(const SharedVocab& vocab);
+Result<std::unique_ptr<Encoder>> MakeBpeEncoder(const SharedVocab& vocab);
+Result<std::unique_ptr<Encoder>> MakeWordPieceEncoder(const SharedVocab& vocab);
+Result<std::unique_ptr<Encoder>> MakeUnigramEncoder(const SharedVocab& vocab);
 
 }  // namespace shimmy

@@ -42,7 +42,7 @@ size_t SymbolLength(uint8_t lead) {
 
 class SpmEncoder final : public Encoder {
  public:
-  explicit SpmEncoder(const Vocab& vocab);
+  explicit SpmEncoder(SharedVocab vocab);
 
   void EncodeFragment(std::string_view text, const FragmentContext& ctx,
                       std::vector<TokenId>& out) const override;
@@ -83,7 +83,7 @@ class SpmEncoder final : public Encoder {
   void PushPair(std::string_view s, const std::vector<Symbol>& symbols, int32_t left, int32_t right,
                 std::vector<Candidate>& heap) const;
 
-  TokenMap tokens_;
+  SharedVocab vocab_;  // token text -> id through its index
   PieceTable pieces_;
   std::vector<float> scores_;
   std::array<TokenId, 256> byte_tokens_{};
@@ -92,8 +92,9 @@ class SpmEncoder final : public Encoder {
   std::vector<std::string> space_neighbours_;  // sorted
 };
 
-SpmEncoder::SpmEncoder(const Vocab& vocab)
-    : tokens_(vocab), pieces_(vocab), add_space_prefix_(vocab.add_space_prefix) {
+SpmEncoder::SpmEncoder(SharedVocab shared)
+    : vocab_(std::move(shared)), pieces_(*vocab_), add_space_prefix_(vocab_->add_space_prefix) {
+  const Vocab& vocab = *vocab_;
   scores_.assign(vocab.size(), 0.0f);
   if (vocab.scores.size() == vocab.size()) scores_ = vocab.scores;
   // A NaN would break the heap's ordering; such a pair merges last.
@@ -105,20 +106,21 @@ SpmEncoder::SpmEncoder(const Vocab& vocab)
   for (int b = 0; b < 256; ++b) {
     static constexpr char kHex[] = "0123456789ABCDEF";
     const char name[] = {'<', '0', 'x', kHex[b >> 4], kHex[b & 15], '>'};
-    TokenId id = tokens_.Find(std::string_view(name, sizeof(name)));
-    if (id == kNoToken) id = tokens_.Find(std::string(1, static_cast<char>(b)));
+    TokenId id = vocab_->Find(std::string_view(name, sizeof(name)));
+    if (id == kNoToken) id = vocab_->Find(std::string(1, static_cast<char>(b)));
     byte_tokens_[b] = id == kNoToken ? vocab.unk : id;
   }
   // Symbols that precede "▁" inside some token: cutting before a "▁" after
   // one of them could split a token the merges would build.
-  for (const std::string& t : vocab.tokens) {
+  for (size_t id = 0; id < vocab.size(); ++id) {
+    const std::string_view t = vocab.tokens[id];
     for (size_t pos = 0, prev = 0; pos < t.size();) {
       const size_t n = SymbolLength(static_cast<uint8_t>(t[pos]));
       // A token ending in a cut-off character: its symbols may not line up
       // with the text's, so never cut.
       if (pos + n > t.size()) cut_before_space_ = false;
-      if (pos > 0 && std::string_view(t).substr(pos).starts_with(kEscapedSpace)) {
-        space_neighbours_.emplace_back(std::string_view(t).substr(prev, pos - prev));
+      if (pos > 0 && t.substr(pos).starts_with(kEscapedSpace)) {
+        space_neighbours_.emplace_back(t.substr(prev, pos - prev));
       }
       prev = pos;
       pos += n;
@@ -134,7 +136,7 @@ void SpmEncoder::PushPair(std::string_view s, const std::vector<Symbol>& symbols
   if (left < 0 || right < 0) return;
   const Symbol& l = symbols[static_cast<size_t>(left)];
   const Symbol& r = symbols[static_cast<size_t>(right)];
-  const TokenId id = tokens_.Find(s.substr(l.start, l.size + r.size));
+  const TokenId id = vocab_->Find(s.substr(l.start, l.size + r.size));
   if (id == kNoToken) return;
   heap.push_back({scores_[static_cast<size_t>(id)], left, right, l.size + r.size});
   std::push_heap(heap.begin(), heap.end(), Worse());
@@ -206,7 +208,7 @@ void SpmEncoder::EncodeWord(std::string_view s, Scratch& scratch, std::vector<To
   for (int32_t i = 0; i >= 0; i = symbols[static_cast<size_t>(i)].next) {
     const Symbol& sym = symbols[static_cast<size_t>(i)];
     const std::string_view piece = s.substr(sym.start, sym.size);
-    const TokenId id = tokens_.Find(piece);
+    const TokenId id = vocab_->Find(piece);
     if (id != kNoToken) {
       out.push_back(id);
       continue;
@@ -220,9 +222,11 @@ void SpmEncoder::EncodeWord(std::string_view s, Scratch& scratch, std::vector<To
 
 }  // namespace
 
-Result<std::unique_ptr<Encoder>> MakeSpmEncoder(const Vocab& vocab) {
-  if (vocab.size() == 0) return Error("SentencePiece vocabulary has no tokens");
-  if (vocab.types.size() != vocab.size()) return Error("token types do not match the vocabulary");
+Result<std::unique_ptr<Encoder>> MakeSpmEncoder(const SharedVocab& vocab) {
+  if (vocab->size() == 0) return Error("SentencePiece vocabulary has no tokens");
+  if (vocab->types.size() != vocab->size()) {
+    return Error("token types do not match the vocabulary");
+  }
   return std::unique_ptr<Encoder>(std::make_unique<SpmEncoder>(vocab));
 }
 

@@ -17,56 +17,6 @@ int HexDigit(char c) {
 
 }  // namespace
 
-uint64_t TokenMap::Hash(std::string_view s) {
-  // 8 bytes at a time with a multiply-xorshift mix: token texts are short,
-  // and this is far cheaper than a general-purpose string hash.
-  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
-  uint64_t h = s.size() * kMul;
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-  }
-  if (i < s.size()) {
-    uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-  }
-  h *= kMul;
-  return h ^ (h >> 32);
-}
-
-TokenMap::TokenMap(const Vocab& vocab) {
-  const size_t n = vocab.size();
-  offsets_.reserve(n + 1);
-  offsets_.push_back(0);
-  for (const std::string& t : vocab.tokens) {
-    texts_ += t;
-    offsets_.push_back(static_cast<uint32_t>(texts_.size()));
-    max_length_ = std::max(max_length_, t.size());
-  }
-  size_t capacity = 16;
-  while (capacity < 2 * n) capacity *= 2;
-  slots_.assign(capacity, Slot{0, -1});
-  mask_ = capacity - 1;
-  for (size_t id = 0; id < n; ++id) {
-    const std::string_view text = Text(static_cast<TokenId>(id));
-    const uint64_t h = Hash(text);
-    const auto tag = static_cast<uint32_t>(h >> 32);
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.id < 0) {
-        slot = {tag, static_cast<TokenId>(id)};
-        break;
-      }
-      if (slot.tag == tag && Text(slot.id) == text) break;  // the first id wins
-    }
-  }
-}
-
 int ParseByteToken(std::string_view text) {
   if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
   const int hi = HexDigit(text[3]);
@@ -89,33 +39,35 @@ std::string UnescapeSpaces(std::string_view text) {
 
 PieceTable::PieceTable(const Vocab& vocab) {
   const size_t n = vocab.size();
-  pieces_.resize(n);
+  pieces_.Reserve(n, vocab.tokens.total_bytes());
   show_.resize(n, Show::kNever);
   for (size_t i = 0; i < n; ++i) {
     const auto id = static_cast<TokenId>(i);
-    const std::string& text = vocab.tokens[i];
+    const std::string_view text = vocab.tokens[i];
     if (vocab.IsControlLike(id)) {
-      pieces_[i] = text;
+      pieces_.push_back(text);
       show_[i] = Show::kSpecialOnly;
       continue;
     }
     switch (vocab.type(id)) {
       case TokenType::kUserDefined:
-        pieces_[i] = text;
+        pieces_.push_back(text);
         show_[i] = Show::kAlways;
         break;
       case TokenType::kNormal:
-        pieces_[i] = UnescapeSpaces(text);
+        pieces_.push_back(UnescapeSpaces(text));
         show_[i] = Show::kAlways;
         break;
       case TokenType::kByte: {
         const int byte = ParseByteToken(text);
         // A byte token spelled some other way decodes as its text.
-        pieces_[i] = byte < 0 ? text : std::string(1, static_cast<char>(byte));
+        const char c = static_cast<char>(byte);
+        pieces_.push_back(byte < 0 ? text : std::string_view(&c, 1));
         show_[i] = Show::kAlways;
         break;
       }
       default:
+        pieces_.push_back({});
         break;
     }
   }
@@ -125,7 +77,7 @@ std::string PieceTable::Piece(TokenId id, bool special) const {
   if (id < 0 || static_cast<size_t>(id) >= pieces_.size()) return {};
   const Show show = show_[static_cast<size_t>(id)];
   if (show == Show::kNever || (show == Show::kSpecialOnly && !special)) return {};
-  return pieces_[static_cast<size_t>(id)];
+  return std::string(pieces_[static_cast<size_t>(id)]);
 }
 
 }  // namespace shimmy

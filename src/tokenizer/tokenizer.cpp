@@ -48,17 +48,20 @@ Result<Tokenizer> Tokenizer::FromGguf(const gguf::GgufFile& file) {
   return tok;
 }
 
-Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
-  if (vocab.types.size() != vocab.size()) return Error("token types do not match the vocabulary");
-  if (!vocab.attrs.empty() && vocab.attrs.size() != vocab.size()) {
+Result<Tokenizer> Tokenizer::FromVocab(Vocab input) {
+  if (input.types.size() != input.size()) return Error("token types do not match the vocabulary");
+  if (!input.attrs.empty() && input.attrs.size() != input.size()) {
     return Error("token attributes do not match the vocabulary");
   }
+  // Shared with the encoder, which looks token texts up in its index.
+  auto shared = std::make_shared<Vocab>(std::move(input));
+  Vocab& vocab = *shared;
   Result<std::unique_ptr<Encoder>> encoder = Error("vocabulary has no tokenizer");
   switch (vocab.kind) {
-    case VocabKind::kSpm: encoder = MakeSpmEncoder(vocab); break;
-    case VocabKind::kBpe: encoder = MakeBpeEncoder(vocab); break;
-    case VocabKind::kWordPiece: encoder = MakeWordPieceEncoder(vocab); break;
-    case VocabKind::kUnigram: encoder = MakeUnigramEncoder(vocab); break;
+    case VocabKind::kSpm: encoder = MakeSpmEncoder(shared); break;
+    case VocabKind::kBpe: encoder = MakeBpeEncoder(shared); break;
+    case VocabKind::kWordPiece: encoder = MakeWordPieceEncoder(shared); break;
+    case VocabKind::kUnigram: encoder = MakeUnigramEncoder(shared); break;
     case VocabKind::kNone: break;
   }
   if (!encoder) return encoder.error();
@@ -78,7 +81,7 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
     }
     if (vocab.tokens[i].empty()) continue;
     const uint8_t attr = vocab.attr(id);
-    specials->push_back({vocab.tokens[i], id, control, (attr & token_attr::kLstrip) != 0,
+    specials->push_back({std::string(vocab.tokens[i]), id, control, (attr & token_attr::kLstrip) != 0,
                          (attr & token_attr::kRstrip) != 0});
   }
   std::stable_sort(specials->begin(), specials->end(),
@@ -101,7 +104,7 @@ Result<Tokenizer> Tokenizer::FromVocab(Vocab vocab) {
       ((vocab.kind == VocabKind::kSpm || vocab.kind == VocabKind::kUnigram) &&
        vocab.add_space_prefix);
   tok.strip_after_special_ = tok.strip_leading_space_ && vocab.kind != VocabKind::kWordPiece;
-  tok.vocab_ = std::make_shared<const Vocab>(std::move(vocab));
+  tok.vocab_ = std::move(shared);
   tok.encoder_ = std::move(encoder).value();
   tok.specials_ = std::move(specials);
   return tok;

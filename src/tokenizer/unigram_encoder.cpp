@@ -217,7 +217,8 @@ void UnigramEncoder::EncodeFragment(std::string_view text, const FragmentContext
 
 }  // namespace
 
-Result<std::unique_ptr<Encoder>> MakeUnigramEncoder(const Vocab& vocab) {
+Result<std::unique_ptr<Encoder>> MakeUnigramEncoder(const SharedVocab& shared) {
+  const Vocab& vocab = *shared;
   if (vocab.size() == 0) return Error("Unigram vocabulary has no tokens");
   if (vocab.types.size() != vocab.size()) return Error("token types do not match the vocabulary");
   auto charsmap = CharsMap::Parse(vocab.precompiled_charsmap);

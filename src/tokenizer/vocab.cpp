@@ -103,11 +103,6 @@ bool Vocab::IsEog(TokenId id) const {
   return std::find(eog.begin(), eog.end(), id) != eog.end();
 }
 
-TokenId Vocab::Find(const std::string& text) const {
-  auto it = token_to_id.find(text);
-  return it == token_to_id.end() ? kNoToken : it->second;
-}
-
 Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
   Vocab v;
   auto fail = [&](const std::string& what) { return Error(file.path() + ": " + what); };
@@ -124,13 +119,13 @@ Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
     return fail("tokenizer.ggml.tokens is missing or not a string array");
   }
   if (tokens->size() > (1u << 31) - 1) return fail("vocabulary too large");
-  v.tokens = tokens->strings;
-  const size_t n = v.tokens.size();
-  v.token_to_id.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    // First occurrence wins, as in the reference implementation.
-    v.token_to_id.emplace(v.tokens[i], static_cast<TokenId>(i));
-  }
+  size_t text_bytes = 0;
+  for (const std::string& t : tokens->strings) text_bytes += t.size();
+  if (text_bytes >= (size_t{1} << 32) - 1) return fail("vocabulary too large");
+  const size_t n = tokens->size();
+  v.tokens.Reserve(n, text_bytes);
+  // Of texts given twice the first id wins, as in the reference.
+  for (const std::string& t : tokens->strings) v.tokens.push_back(t);
 
   if (const gguf::Array* scores = file.GetArray("tokenizer.ggml.scores")) {
     if (scores->size() != n || (scores->elem_type != gguf::ValueType::kF32 &&

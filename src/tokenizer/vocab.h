@@ -4,12 +4,12 @@
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "base/result.h"
 #include "gguf/gguf_file.h"
+#include "tokenizer/string_table.h"
 
 namespace shimmy {
 
@@ -54,14 +54,14 @@ struct Vocab {
   std::string model;  // tokenizer.ggml.model as written
   std::string pre;    // tokenizer.ggml.pre ("" when absent)
 
-  std::vector<std::string> tokens;
+  // Token texts, indexed: tokens.Find(text) is the first id spelled so.
+  StringTable tokens;
   std::vector<float> scores;     // empty when the file has none
   std::vector<TokenType> types;  // kNormal when the file has none
   // token_attr bits per token (FromGguf sets kControl for control and
   // unknown tokens too); empty for vocabularies built by hand, which then
   // go by `types` alone.
   std::vector<uint8_t> attrs;
-  std::unordered_map<std::string, TokenId> token_to_id;
   // BPE merges: the pair (left, right) -> rank (lower merges first).
   // Emptied by Tokenizer::FromVocab once its encoder has indexed them.
   std::vector<std::pair<std::string, std::string>> merges;
@@ -108,7 +108,7 @@ struct Vocab {
   }
   bool IsEog(TokenId id) const;
   // Id of `text` as a whole token, or kNoToken.
-  TokenId Find(const std::string& text) const;
+  TokenId Find(std::string_view text) const { return static_cast<TokenId>(tokens.Find(text)); }
 
   static Result<Vocab> FromGguf(const gguf::GgufFile& file);
 };

@@ -126,7 +126,8 @@ void WordPieceEncoder::EncodeWord(std::string_view word, std::vector<TokenId>& o
 
 }  // namespace
 
-Result<std::unique_ptr<Encoder>> MakeWordPieceEncoder(const Vocab& vocab) {
+Result<std::unique_ptr<Encoder>> MakeWordPieceEncoder(const SharedVocab& shared) {
+  const Vocab& vocab = *shared;
   if (vocab.size() == 0) return Error("WordPiece vocabulary has no tokens");
   if (vocab.types.size() != vocab.size()) return Error("token types do not match the vocabulary");
   return std::unique_ptr<Encoder>(std::make_unique<WordPieceEncoder>(vocab));

@@ -1,8 +1,10 @@
 #include "kv/kv_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <utility>
 #include <vector>
@@ -156,6 +158,47 @@ TEST(KvCache, SequenceListsMatchAFullScan) {
   kv->Clear();
   EXPECT_EQ(kv->n_used(), 0);
   EXPECT_TRUE(kv->SeqCells(0).empty());
+}
+
+
+TEST(KvCache, ClearFreesEveryCellAndPlacingStartsOver) {
+  auto kv = Make(16);
+  std::vector<SeqId> seqs{0, 1, 1, 2, 0};
+  std::vector<int32_t> pos{0, 0, 1, 0, 1};
+  ASSERT_TRUE(kv->Place(seqs, pos).ok());
+  kv->RemoveSeq(1);  // a hole below the highest cell used
+  kv->Clear();
+  EXPECT_EQ(kv->n_used(), 0);
+  for (int c = 0; c < kv->n_cells(); ++c) EXPECT_EQ(kv->CellPos(c), -1) << c;
+  for (SeqId s = 0; s < 3; ++s) EXPECT_EQ(kv->SeqLength(s), 0);
+  auto again = kv->Place(std::vector<SeqId>{3, 3}, std::vector<int32_t>{0, 1});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, (std::vector<int>{0, 1}));
+}
+
+long ResidentKiB() {
+  long pages_total = 0, pages_resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return -1;
+  const int got = std::fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+  std::fclose(f);
+  return got == 2 ? pages_resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
+TEST(KvCache, MemoryCommitsOnlyAsCellsAreUsed) {
+  // 2M cells: 32 MiB of cell records and 384 MiB of rows, all reserved.
+  // Only what the placed cells touch may become resident.
+  const long before = ResidentKiB();
+  if (before < 0) GTEST_SKIP() << "no /proc/self/statm";
+  KvShape shape{2, {16, 16}, {8, 8}};
+  auto kv = KvCache::Create(shape, 2 << 20);
+  ASSERT_TRUE(kv.ok());
+  std::vector<SeqId> seqs(1000, 0);
+  std::vector<int32_t> pos(1000);
+  for (int i = 0; i < 1000; ++i) pos[static_cast<size_t>(i)] = i;
+  ASSERT_TRUE((*kv)->Place(seqs, pos).ok());
+  (*kv)->Clear();
+  EXPECT_LT(ResidentKiB() - before, 4 * 1024);
 }
 
 }  // namespace

@@ -28,9 +28,6 @@ Vocab MakeVocab(const std::vector<std::pair<std::string, std::string>>& merges,
   }
   for (const std::string& t : extra) v.tokens.push_back(t);
   v.types.assign(v.tokens.size(), TokenType::kNormal);
-  for (size_t i = 0; i < v.tokens.size(); ++i) {
-    v.token_to_id.emplace(v.tokens[i], static_cast<TokenId>(i));
-  }
   v.merges = merges;
   v.bos = v.eos = kNoToken;
   return v;
@@ -38,7 +35,7 @@ Vocab MakeVocab(const std::vector<std::pair<std::string, std::string>>& merges,
 
 std::vector<std::string> Pieces(const Tokenizer& tok, std::string_view text) {
   std::vector<std::string> out;
-  for (TokenId id : tok.Encode(text, {.add_special = false})) out.push_back(tok.vocab().tokens[id]);
+  for (TokenId id : tok.Encode(text, {.add_special = false})) out.emplace_back(tok.vocab().tokens[id]);
   return out;
 }
 
@@ -144,7 +141,11 @@ TEST(BpeEncoder, MissingByteCharacterFallsBackLikeTheReference) {
 
 TEST(BpeEncoder, TokenToPieceByType) {
   Vocab v = MakeVocab(kMerges, {"Ġa", "<|eot|>", "<tool>", "<0x41>", "<unused0>", "€x"});
-  const auto id = [&](const std::string& t) { return v.token_to_id.at(t); };
+  const auto id = [&](const std::string& t) {
+    const TokenId found = v.Find(t);
+    EXPECT_NE(found, kNoToken) << t;
+    return found;
+  };
   v.types[id("<|eot|>")] = TokenType::kControl;
   v.types[id("<tool>")] = TokenType::kUserDefined;
   v.types[id("<0x41>")] = TokenType::kByte;

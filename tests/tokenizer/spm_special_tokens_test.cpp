@@ -38,9 +38,7 @@ struct SplitVocab {
     vocab.attrs.push_back(
         attr |
         (type == TokenType::kControl || type == TokenType::kUnknown ? token_attr::kControl : 0));
-    const auto id = static_cast<TokenId>(vocab.tokens.size() - 1);
-    vocab.token_to_id.emplace(text, id);
-    return id;
+    return static_cast<TokenId>(vocab.tokens.size() - 1);
   }
 };
 
@@ -68,7 +66,7 @@ std::vector<TokenId> NaiveSplit(const SplitVocab& sv, const std::string& text, b
   auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
   for (TokenId id : order) {
     if (!parse_special && v.IsControlLike(id)) continue;
-    const std::string& tt = v.tokens[static_cast<size_t>(id)];
+    const std::string tt(v.tokens[static_cast<size_t>(id)]);
     const uint8_t attr = v.attr(id);
     for (auto it = frags.begin(); it != frags.end(); ++it) {
       if (it->id != kNoToken) continue;
@@ -148,7 +146,7 @@ TEST(SpmSpecialTokens, MatchesTheReferenceAlgorithmOnRandomText) {
       const int len = static_cast<int>(rng() % 4);
       for (int j = 0; j < len; ++j) text.push_back("ab \n"[rng() % 4]);
       text.insert(rng() % (text.size() + 1), 1, ' ');
-      if (sv.vocab.token_to_id.count(text) != 0) continue;
+      if (sv.vocab.Find(text) != kNoToken) continue;
       const TokenType type = rng() % 2 ? TokenType::kControl : TokenType::kUserDefined;
       const uint8_t attr = static_cast<uint8_t>((rng() % 3 == 0 ? token_attr::kLstrip : 0) |
                                                 (rng() % 3 == 0 ? token_attr::kRstrip : 0));
