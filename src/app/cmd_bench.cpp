@@ -172,11 +172,18 @@ Result<Bandwidth> MeasureBandwidth(Instance& inst, size_t bytes) {
 // untied token embedding is only looked up (one row), while a tied one is
 // also the output matrix and read whole. Mixture-of-experts models read only
 // their active experts, so for them this is an upper bound.
-uint64_t WeightBytesPerToken(const Model& model) {
+// Decode reads every weight once per token, except a separate token_embd
+// (only its looked-up rows). `in_memory`: as held after any repacking at
+// load; otherwise as the file stores them, the measure the bandwidth
+// percentages use, so that a repack which reads more bytes gets no credit.
+uint64_t WeightBytesPerToken(const Model& model, bool in_memory = false) {
+  const auto size = [in_memory](const gguf::TensorInfo& t) {
+    return in_memory ? t.n_bytes : t.file_n_bytes;
+  };
   uint64_t bytes = 0;
-  for (const auto& t : model.file().tensors()) bytes += t.n_bytes;
+  for (const auto& t : model.file().tensors()) bytes += size(t);
   const auto& w = model.weights();
-  if (w.output && w.token_embd) bytes -= w.token_embd.info->n_bytes;
+  if (w.output && w.token_embd) bytes -= size(*w.token_embd.info);
   return bytes;
 }
 
@@ -227,6 +234,7 @@ void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes
       {"weights", WeightMemoryText(inst.model())},
       {"weight_huge_page_bytes", inst.model().huge_page_bytes()},
       {"weight_bytes_per_token", WeightBytesPerToken(inst.model())},
+      {"weight_bytes_read_per_token", WeightBytesPerToken(inst.model(), true)},
       {"prompt_len", o.prompt_len},
       {"gen_len", o.gen_len},
       {"reps", o.reps},
@@ -253,7 +261,10 @@ void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>&
                const std::optional<Rate>& tg, const std::optional<Bandwidth>& bw) {
   fmt::print("model:   {} ({}, loaded in {:.0f} ms)\n", o.model, inst.model().hparams().arch,
              inst.load_ms());
-  fmt::print("weights: {} MiB read per token, {}\n", WeightBytesPerToken(inst.model()) >> 20,
+  const uint64_t stored = WeightBytesPerToken(inst.model());
+  const uint64_t read = WeightBytesPerToken(inst.model(), true);
+  fmt::print("weights: {} MiB per token as stored{}, {}\n", stored >> 20,
+             read == stored ? std::string() : fmt::format(" ({} MiB read once repacked)", read >> 20),
              inst.model().weight_memory() == WeightMemory::kMapped
                  ? std::string("mapped from the file")
                  : fmt::format("copied to memory, {} MiB in 2 MiB pages",

@@ -243,6 +243,7 @@ Status Parser::Parse(GgufFile& out, uint64_t& data_start) {
                   std::to_string(info->block_size));
     }
     t.n_bytes = n / info->block_size * info->block_bytes;
+    t.file_n_bytes = t.n_bytes;
     if (auto st = Read(t.offset, "tensor offset"); !st) return st;
     if (t.offset % out.alignment_ != 0) {
       return Fail("tensor '" + t.name + "' offset " + std::to_string(t.offset) +
@@ -346,7 +347,7 @@ uint64_t GgufFile::file_size() const {
   return total;
 }
 
-Result<size_t> GgufFile::CopyTensorsToMemory() {
+Result<size_t> GgufFile::CopyTensorsToMemory(const TensorConverter& convert) {
   if (tensors_copied()) return tensor_copy_bytes_;
   const uint64_t align = std::max<uint64_t>(alignment_, 64);
   auto place = [align](uint64_t at) { return (at + align - 1) / align * align; };
@@ -357,15 +358,26 @@ Result<size_t> GgufFile::CopyTensorsToMemory() {
   std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
     return a->shard != b->shard ? a->shard < b->shard : a->offset < b->offset;
   });
+  std::vector<std::optional<TensorConversion>> conversions(order.size());
   uint64_t total = 0;
-  for (const TensorInfo* t : order) total = place(total) + t->n_bytes;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (convert) conversions[i] = convert(*order[i]);
+    total = place(total) + (conversions[i] ? conversions[i]->n_bytes : order[i]->n_bytes);
+  }
   auto buffer = HugePageBuffer::Allocate(static_cast<size_t>(total));
   if (!buffer) return buffer.error().Context(path_ + ": copying tensors to memory");
   uint64_t at = 0;
-  for (TensorInfo* t : order) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    TensorInfo* t = order[i];
     at = place(at);
     std::byte* dst = buffer->data() + at;
-    if (t->n_bytes > 0) std::memcpy(dst, t->data, t->n_bytes);
+    if (const auto& c = conversions[i]) {
+      c->convert(t->data, dst);
+      t->type = c->type;
+      t->n_bytes = c->n_bytes;
+    } else if (t->n_bytes > 0) {
+      std::memcpy(dst, t->data, t->n_bytes);
+    }
     t->data = dst;
     at += t->n_bytes;
   }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,12 +40,25 @@ struct TensorInfo {
   std::vector<int64_t> shape;
   uint64_t n_elements = 0;
   uint64_t n_bytes = 0;
+  // As the file stores it; type and n_bytes differ when the copy into
+  // memory converted the tensor (see CopyTensorsToMemory).
+  uint64_t file_n_bytes = 0;
   uint64_t offset = 0;  // relative to its file's data section
   uint32_t shard = 0;   // which file of a split model holds the data
   const std::byte* data = nullptr;
 
   std::span<const std::byte> bytes() const { return {data, n_bytes}; }
 };
+
+// How CopyTensorsToMemory may rewrite a tensor on its way into memory: into
+// `type`, taking `n_bytes`, by `convert(src, dst)`.
+struct TensorConversion {
+  DType type;
+  uint64_t n_bytes;
+  std::function<void(const std::byte* src, std::byte* dst)> convert;
+};
+// Returns the conversion for a tensor, or nullopt to copy it as is.
+using TensorConverter = std::function<std::optional<TensorConversion>(const TensorInfo&)>;
 
 struct KeyValue {
   std::string key;
@@ -100,8 +114,9 @@ class GgufFile {
   // Copies every tensor's data into one anonymous buffer advised for
   // transparent huge pages (see base/huge_page_buffer.h for why) and points
   // the tensors there; the file's mapped pages are released. Each tensor
-  // keeps the file's alignment. Returns the bytes of the copy.
-  Result<size_t> CopyTensorsToMemory();
+  // keeps the file's alignment. Tensors `convert` names are rewritten
+  // instead (their type and n_bytes change). Returns the bytes of the copy.
+  Result<size_t> CopyTensorsToMemory(const TensorConverter& convert = {});
   // The copy's bytes that the kernel backs with huge pages (0 if not copied).
   size_t TensorHugePageBytes() const { return tensor_memory_.HugeBytes(); }
   bool tensors_copied() const { return tensor_memory_.data() != nullptr; }

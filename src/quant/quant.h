@@ -60,4 +60,10 @@ DType VecDotType(DType weight);
 // accumulate in double. Precondition: IsWeightType(weight).
 float VecDotRef(DType weight, const void* w_row, const void* act_row, int64_t n);
 
+// Rewrites a Q5_0 row as Q8_0, exactly: both hold d * (q - 16) per element
+// with the same d, Q8_0 as a plain signed byte. 34 bytes per 32 elements
+// instead of 22, but the Q8_0 kernels skip Q5_0's bit unpacking, which
+// makes Q5_0 decode compute-bound on AVX2 (see docs/PERFORMANCE.md).
+void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n);
+
 }  // namespace shimmy

@@ -28,8 +28,9 @@ struct Loaded {
   std::unique_ptr<KvCache> kv;
 };
 
-Loaded Load(const std::filesystem::path& path, int n_ctx) {
-  auto model = Model::Load(path.string());
+Loaded Load(const std::filesystem::path& path, int n_ctx,
+            WeightMemory memory = WeightMemory::kAuto) {
+  auto model = Model::Load(path.string(), memory);
   EXPECT_TRUE(model.ok()) << model.error().message();
   if (!model.ok()) return {};
   const HParams& hp = (*model)->hparams();
@@ -180,6 +181,30 @@ TEST(Stories260K, GreedyStoryMatchesReference) {
 TEST(Stories260K, ReleasingScratchBetweenStepsChangesNothing) {
   SHIMMY_REQUIRE_FIXTURES();
   ExpectGreedyStory(true);
+}
+
+TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
+  // The copy into memory turns Q5_0 into Q8_0 (exact per block), so both
+  // paths must agree up to float summation order.
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto path = testing::FixturesDir() / "models" / "tiny-random-llama-Q5_0.gguf";
+  std::vector<float> logits[2];
+  const WeightMemory modes[2] = {WeightMemory::kMapped, WeightMemory::kHugePages};
+  for (int i = 0; i < 2; ++i) {
+    Loaded m = Load(path, 64, modes[i]);
+    ASSERT_TRUE(m.model && m.kv);
+    const DType want = i == 0 ? DType::kQ5_0 : DType::kQ8_0;
+    EXPECT_EQ(m.model->weights().layers[0].wq.type(), want);
+    ThreadPool pool(2);
+    Forward fwd(m.model, m.kv.get(), &pool);
+    std::vector<BatchToken> batch;
+    for (int t = 0; t < 8; ++t) batch.push_back({(t * 37 + 5) % 100, t, 0, t == 7});
+    ASSERT_TRUE(fwd.Run(batch, &logits[i]).ok());
+  }
+  ASSERT_EQ(logits[0].size(), logits[1].size());
+  for (size_t k = 0; k < logits[0].size(); ++k) {
+    ASSERT_NEAR(logits[0][k], logits[1][k], 1e-4f) << k;
+  }
 }
 
 }  // namespace

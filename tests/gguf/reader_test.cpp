@@ -5,6 +5,7 @@
 #include "common/fixtures.h"
 #include "gguf/gguf_file.h"
 #include "gguf/summary.h"
+#include "tensor/half.h"
 
 namespace shimmy::gguf {
 namespace {
@@ -79,6 +80,53 @@ TEST(GgufReader, QuantizedTensorTypesAreRecognised) {
   EXPECT_EQ(s.context_length, 512u);
 }
 
+
+TEST(GgufReader, CopyTensorsToMemoryConvertsTheTensorsItIsTold) {
+  // F32 norm weights become F16 on the way into memory; the rest is copied.
+  SHIMMY_REQUIRE_FIXTURES();
+  auto f = GgufFile::Open((testing::FixturesDir() / "models" / "stories260K.gguf").string());
+  ASSERT_TRUE(f.ok()) << f.error().message();
+  std::vector<std::vector<float>> before;
+  for (const auto& t : f->tensors()) {
+    std::vector<float> v(t.n_bytes / sizeof(float));
+    if (t.type == DType::kF32) std::memcpy(v.data(), t.data, t.n_bytes);
+    before.push_back(std::move(v));
+  }
+  const auto is_norm = [](const TensorInfo& t) {
+    return t.type == DType::kF32 && t.name.find("norm") != std::string::npos;
+  };
+  int converted = 0;
+  auto copied = f->CopyTensorsToMemory([&](const TensorInfo& t) -> std::optional<TensorConversion> {
+    if (!is_norm(t)) return std::nullopt;
+    ++converted;
+    const uint64_t n = t.n_elements;
+    return TensorConversion{DType::kF16, n * 2, [n](const std::byte* src, std::byte* dst) {
+                              for (uint64_t i = 0; i < n; ++i) {
+                                float x;
+                                std::memcpy(&x, src + 4 * i, 4);
+                                const uint16_t h = F32ToF16(x);
+                                std::memcpy(dst + 2 * i, &h, 2);
+                              }
+                            }};
+  });
+  ASSERT_TRUE(copied.ok()) << copied.error().message();
+  ASSERT_GT(converted, 0);
+  int seen = 0;
+  for (size_t i = 0; i < f->tensors().size(); ++i) {
+    const TensorInfo& t = f->tensors()[i];
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data) % f->alignment(), 0u) << t.name;
+    if (t.type != DType::kF16) continue;
+    ++seen;
+    EXPECT_EQ(t.n_bytes, t.n_elements * 2) << t.name;
+    EXPECT_EQ(t.file_n_bytes, t.n_elements * 4) << t.name;
+    for (uint64_t k = 0; k < t.n_elements; ++k) {
+      uint16_t h;
+      std::memcpy(&h, t.data + 2 * k, 2);
+      ASSERT_EQ(F16ToF32(h), F16ToF32(F32ToF16(before[i][k]))) << t.name << " " << k;
+    }
+  }
+  EXPECT_EQ(seen, converted);
+}
 
 TEST(GgufReader, CopyTensorsToMemoryKeepsEveryByteAndTheAlignment) {
   SHIMMY_REQUIRE_FIXTURES();
