@@ -24,8 +24,10 @@ inline std::string WriteModel(const RandomModelSpec& spec, const std::filesystem
   return path;
 }
 
-inline std::unique_ptr<Instance> Open(const std::string& path, int n_ctx = 128) {
-  auto inst = Instance::Create({.path = path, .n_ctx = n_ctx, .n_threads = 2});
+inline std::unique_ptr<Instance> Open(const std::string& path, int n_ctx = 128,
+                                      WeightMemory memory = WeightMemory::kAuto) {
+  auto inst = Instance::Create(
+      {.path = path, .n_ctx = n_ctx, .n_threads = 2, .weight_memory = memory});
   EXPECT_TRUE(inst.ok()) << inst.error().message();
   return inst.ok() ? std::move(inst).value() : nullptr;
 }
