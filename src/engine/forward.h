@@ -38,8 +38,8 @@ class Forward {
   // Scratch grows linearly with the chunk (58 KB per token for Qwen2.5-0.5B,
   // 113 KB for Llama-3.2-1B) and stays resident until ReleaseScratch. 64
   // tokens keep it near 4-7 MB; prefill speed is the same as with 256 or
-  // 512 (measured on Q4_K_M, Q8_0 and F16), since even 64 tokens re-read
-  // the weights only ~1 GB/s.
+  // 512 (measured on Q4_K_M, Q8_0 and F16), since with 64-token chunks
+  // prefill re-reads the weights at only ~1 GB/s.
   static constexpr int kMaxChunk = 64;
 
   Forward(std::shared_ptr<const Model> model, KvCache* kv, ThreadPool* pool);
