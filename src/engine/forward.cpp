@@ -116,17 +116,26 @@ size_t Bytes(const std::vector<T>& v) {
 
 }  // namespace
 
+// Every scratch vector (one list, so that counting and freeing agree).
+template <typename Self, typename F>
+void Forward::ForEachScratchVector(Self& self, F&& f) {
+  for (auto* v : {&self.x_, &self.h_, &self.q_, &self.k_, &self.v_, &self.attn_, &self.tmp_,
+                  &self.gate_, &self.up_, &self.router_, &self.expert_w_, &self.moe_in_,
+                  &self.moe_out_}) {
+    f(*v);
+  }
+  for (auto* v : {&self.expert_of_, &self.moe_order_, &self.moe_start_, &self.moe_fill_,
+                  &self.moe_slots_}) {
+    f(*v);
+  }
+  f(self.visible_);
+}
+
 size_t Forward::ScratchBytes() const {
   size_t total = 0;
-  for (const auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &tmp_, &gate_, &up_, &router_,
-                        &expert_w_, &moe_in_, &moe_out_}) {
-    total += Bytes(*v);
-  }
-  for (const auto* v : {&expert_of_, &moe_order_, &moe_start_, &moe_fill_, &moe_slots_}) {
-    total += Bytes(*v);
-  }
+  ForEachScratchVector(*this, [&](const auto& v) { total += Bytes(v); });
   for (const auto& v : scores_) total += Bytes(v);
-  return total + Bytes(visible_) + xq_.buffer_bytes() + aq_.buffer_bytes();
+  return total + xq_.buffer_bytes() + aq_.buffer_bytes();
 }
 
 size_t Forward::ReleaseScratch() {
@@ -134,13 +143,8 @@ size_t Forward::ReleaseScratch() {
   // Only a fresh vector frees the memory: clear(), and assigning {} (an
   // initializer list), keep the capacity.
   const auto drop = [](auto& v) { std::remove_reference_t<decltype(v)>().swap(v); };
-  for (auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &tmp_, &gate_, &up_, &router_, &expert_w_,
-                  &moe_in_, &moe_out_}) {
-    drop(*v);
-  }
-  for (auto* v : {&expert_of_, &moe_order_, &moe_start_, &moe_fill_, &moe_slots_}) drop(*v);
+  ForEachScratchVector(*this, drop);
   drop(scores_);
-  drop(visible_);
   xq_ = QuantizedActivations();
   aq_ = QuantizedActivations();
   return held;

@@ -85,6 +85,9 @@ class Forward {
   ThreadPool* pool_;
   ParallelFor par_;
 
+  template <typename Self, typename F>
+  static void ForEachScratchVector(Self& self, F&& f);
+
   // Widest row tmp_ holds for this model (see RunChunk), found once.
   size_t TmpWidth() const;
   size_t tmp_width_ = 0;
