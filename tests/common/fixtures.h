@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
+#include <set>
 #include <string>
 #include <unistd.h>
 
@@ -29,12 +31,38 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// The directories TempDir made in this process, removed when it exits. A
+// test run used to leave them behind: a few hundred MB per run (converted
+// models), enough over many runs to fill a CI machine's disk.
+class TempDirRegistry {
+ public:
+  static TempDirRegistry& Instance() {
+    static TempDirRegistry registry;
+    return registry;
+  }
+  void Add(const std::filesystem::path& dir) {
+    std::lock_guard lock(mutex_);
+    dirs_.insert(dir);
+  }
+  ~TempDirRegistry() {
+    std::error_code ignored;
+    for (const auto& dir : dirs_) std::filesystem::remove_all(dir, ignored);
+  }
+
+ private:
+  TempDirRegistry() = default;
+  std::mutex mutex_;
+  std::set<std::filesystem::path> dirs_;
+};
+
 // A fresh empty directory under the system temp dir, for files a test writes.
+// It is removed when the test process exits normally.
 inline std::filesystem::path TempDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() /
              ("shimmy-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  TempDirRegistry::Instance().Add(dir);
   return dir;
 }
 
