@@ -77,25 +77,6 @@ struct Scratch {
   std::string spelled;  // a word in byte-level characters
 };
 
-// "<0x0A>" -> 0x0A; -1 when `text` is not of that form.
-int ParseByteToken(std::string_view text) {
-  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
-  int value = 0;
-  for (char c : text.substr(3, 2)) {
-    value <<= 4;
-    if (c >= '0' && c <= '9') {
-      value |= c - '0';
-    } else if (c >= 'A' && c <= 'F') {
-      value |= c - 'A' + 10;
-    } else if (c >= 'a' && c <= 'f') {
-      value |= c - 'a' + 10;
-    } else {
-      return -1;
-    }
-  }
-  return value;
-}
-
 // Byte-level text back to bytes; a character outside the byte alphabet
 // (hand-added tokens) stays the UTF-8 it is.
 std::string DecodeLenient(std::string_view text) {

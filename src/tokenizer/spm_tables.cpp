@@ -8,21 +8,7 @@ namespace {
 
 constexpr std::string_view kEscapedSpace = "\xE2\x96\x81";  // "▁"
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
-
-int ParseByteToken(std::string_view text) {
-  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
-  const int hi = HexDigit(text[3]);
-  const int lo = HexDigit(text[4]);
-  return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
-}
 
 std::string UnescapeSpaces(std::string_view text) {
   std::string out;

@@ -33,9 +33,6 @@ class PieceTable {
   std::vector<Show> show_;
 };
 
-// "<0xXX>" -> the byte; -1 when `text` is not spelled that way.
-int ParseByteToken(std::string_view text);
-
 // Replaces every "▁" (U+2581) in `text` with a space.
 std::string UnescapeSpaces(std::string_view text);
 

@@ -8,6 +8,13 @@
 namespace shimmy {
 namespace {
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
 std::optional<VocabKind> KindFromName(const std::string& name) {
   if (name == "llama") return VocabKind::kSpm;
   if (name == "gpt2") return VocabKind::kBpe;
@@ -262,6 +269,13 @@ Result<Vocab> Vocab::FromGguf(const gguf::GgufFile& file) {
     }
   }
   return v;
+}
+
+int ParseByteToken(std::string_view text) {
+  if (text.size() != 6 || text.substr(0, 3) != "<0x" || text[5] != '>') return -1;
+  const int hi = HexDigit(text[3]);
+  const int lo = HexDigit(text[4]);
+  return (hi < 0 || lo < 0) ? -1 : hi * 16 + lo;
 }
 
 }  // namespace shimmy

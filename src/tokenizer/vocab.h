@@ -113,4 +113,8 @@ struct Vocab {
   static Result<Vocab> FromGguf(const gguf::GgufFile& file);
 };
 
+// A byte token's text "<0xXX>" -> the byte; -1 when `text` is not spelled
+// that way.
+int ParseByteToken(std::string_view text);
+
 }  // namespace shimmy

@@ -23,6 +23,17 @@ constexpr EncodeOptions kParse{.add_special = false, .parse_special = true};
 
 // --- merge order ----------------------------------------------------------
 
+TEST(ByteTokens, OnlyTheExactSpellingIsAByte) {
+  EXPECT_EQ(ParseByteToken("<0x0A>"), 0x0A);
+  EXPECT_EQ(ParseByteToken("<0xff>"), 0xFF);
+  EXPECT_EQ(ParseByteToken("<0xE2>"), 0xE2);
+  EXPECT_EQ(ParseByteToken("<0x0A"), -1);
+  EXPECT_EQ(ParseByteToken("<0x0G>"), -1);
+  EXPECT_EQ(ParseByteToken("<0x0A>>"), -1);
+  EXPECT_EQ(ParseByteToken("[0x0A]"), -1);
+  EXPECT_EQ(ParseByteToken(""), -1);
+}
+
 TEST(SpmEncoder, MergesHighestScoreFirstAndBreaksTiesToTheLeft) {
   TestVocab v;
   v.Add("<unk>", 0, TokenType::kUnknown);
