@@ -123,6 +123,7 @@ void Scheduler::Loop() {
   const auto any_active = [this] {
     return std::any_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->job != nullptr; });
   };
+  bool scratch_held = false;  // the engine ran since scratch was last freed
   for (;;) {
     std::deque<std::function<void(Instance&, SeqId)>> tasks;
     std::vector<JobId> cancels;
@@ -131,10 +132,19 @@ void Scheduler::Loop() {
       std::unique_lock lk(mu_);
       // Sleeps until there is something to do; with jobs in slots it
       // does not wait at all (one step per iteration).
-      wake_.wait(lk, [&] {
+      const auto has_work = [&] {
         return stopping_ || !tasks_.empty() || !cancel_requests_.empty() || !queue_.empty() ||
                any_active();
-      });
+      };
+      if (scratch_held && !wake_.wait_for(lk, options_.release_scratch_after, has_work)) {
+        // Idle for release_scratch_after: free the scratch, then sleep
+        // until woken.
+        lk.unlock();
+        inst_.ReleaseScratch();
+        scratch_held = false;
+        continue;
+      }
+      wake_.wait(lk, has_work);
       stop = stopping_;
       tasks.swap(tasks_);
       cancels.swap(cancel_requests_);
@@ -169,6 +179,7 @@ void Scheduler::Loop() {
       inst_.kv().RemoveSeq(n_slots_);
       task(inst_, n_slots_);
       inst_.kv().RemoveSeq(n_slots_);
+      scratch_held = true;
     }
     for (JobId id : cancels) {
       for (auto& slot : slots_) {
@@ -188,6 +199,7 @@ void Scheduler::Loop() {
       Admit(lk);
     }
     if (any_active()) {
+      scratch_held = true;
       if (auto st = Step(); !st) {
         // The forward pass failed: every job in a slot ends with the error.
         for (auto& slot : slots_) {
@@ -195,9 +207,10 @@ void Scheduler::Loop() {
         }
       }
     }
-    // Nothing left in the slots: the engine is about to sleep, and scratch
-    // sized for the last prefill (several MB) need not stay resident.
-    if (!any_active()) inst_.ReleaseScratch();
+    if (scratch_held && !any_active() && options_.release_scratch_after.count() <= 0) {
+      inst_.ReleaseScratch();  // no grace period: freed as the engine goes idle
+      scratch_held = false;
+    }
   }
 }
 

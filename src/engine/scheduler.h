@@ -28,6 +28,7 @@
 // Submit, Cancel and Stats are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -57,6 +58,12 @@ struct SchedulerOptions {
   // groups, and the total prefill work is the same (prefill costs per token,
   // not per step, above a few tokens). 0: no limit.
   int prefill_group_tokens = 64;
+  // How long the engine stays idle before it frees the forward pass's
+  // scratch (4-7 MB, see Forward::kMaxChunk). Keeping it through short
+  // gaps spares back-to-back requests the page faults of growing it again;
+  // freeing it later keeps an idle server small. The wait is one timed
+  // sleep, not polling.
+  std::chrono::milliseconds release_scratch_after{2000};
 };
 
 // One safe piece of streamed output: whole UTF-8 characters, never part of

@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/fixtures.h"
@@ -298,6 +300,54 @@ TEST(Scheduler, PromptsArrivingTogetherStartAnsweringOldestFirst) {
   EXPECT_GE(first_job_tokens_at_start[1], 2u);
   EXPECT_GE(first_job_tokens_at_start[2], 3u);
   EXPECT_GE(first_job_tokens_at_start[3], 4u);
+}
+
+// The forward pass's scratch, read on the engine thread between steps.
+size_t ScratchBytesNow(Scheduler& sched) {
+  std::promise<size_t> bytes;
+  sched.RunTask([&](Instance& i, SeqId) { bytes.set_value(i.forward().ScratchBytes()); });
+  return bytes.get_future().get();
+}
+
+TEST(Scheduler, ScratchIsFreedAsTheEngineGoesIdleWithoutAGracePeriod) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto inst = Load("stories260K.gguf", 2);
+  Scheduler sched(*inst, {.release_scratch_after = std::chrono::milliseconds(0)});
+  Collected job;
+  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
+  job.Wait();
+  EXPECT_EQ(ScratchBytesNow(sched), 0u);
+}
+
+TEST(Scheduler, ScratchIsKeptThroughShortIdleGaps) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto inst = Load("stories260K.gguf", 2);
+  // An hour: the scratch must still be there for the next request (and
+  // shutting down must not wait for the timer).
+  Scheduler sched(*inst, {.release_scratch_after = std::chrono::hours(1)});
+  Collected job;
+  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
+  job.Wait();
+  EXPECT_GT(ScratchBytesNow(sched), 0u);
+}
+
+TEST(Scheduler, ScratchIsFreedAfterTheGracePeriod) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto inst = Load("stories260K.gguf", 2);
+  Scheduler sched(*inst, {.release_scratch_after = std::chrono::milliseconds(20)});
+  Collected job;
+  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
+  job.Wait();
+  // Each probe is a task, which restarts the grace period, so the probes
+  // are spaced wider than it; the engine frees the scratch in one of the
+  // gaps, and never again grows it (a probe computes nothing).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  size_t bytes = ScratchBytesNow(sched);
+  while (bytes != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    bytes = ScratchBytesNow(sched);
+  }
+  EXPECT_EQ(bytes, 0u);
 }
 
 }  // namespace
