@@ -309,43 +309,45 @@ size_t ScratchBytesNow(Scheduler& sched) {
   return bytes.get_future().get();
 }
 
+// A scheduler over stories260K that has run one short job to its end.
+struct AfterOneJob {
+  explicit AfterOneJob(std::chrono::milliseconds release_scratch_after)
+      : inst(Load("stories260K.gguf", 2)),
+        sched(*inst, {.release_scratch_after = release_scratch_after}) {
+    Collected job;
+    const bool submitted = sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok();
+    EXPECT_TRUE(submitted);
+    if (submitted) job.Wait();
+  }
+  std::unique_ptr<Instance> inst;
+  Scheduler sched;
+};
+
 TEST(Scheduler, ScratchIsFreedAsTheEngineGoesIdleWithoutAGracePeriod) {
   SHIMMY_REQUIRE_FIXTURES();
-  auto inst = Load("stories260K.gguf", 2);
-  Scheduler sched(*inst, {.release_scratch_after = std::chrono::milliseconds(0)});
-  Collected job;
-  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
-  job.Wait();
-  EXPECT_EQ(ScratchBytesNow(sched), 0u);
+  AfterOneJob run(std::chrono::milliseconds(0));
+  EXPECT_EQ(ScratchBytesNow(run.sched), 0u);
 }
 
 TEST(Scheduler, ScratchIsKeptThroughShortIdleGaps) {
   SHIMMY_REQUIRE_FIXTURES();
-  auto inst = Load("stories260K.gguf", 2);
   // An hour: the scratch must still be there for the next request (and
   // shutting down must not wait for the timer).
-  Scheduler sched(*inst, {.release_scratch_after = std::chrono::hours(1)});
-  Collected job;
-  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
-  job.Wait();
-  EXPECT_GT(ScratchBytesNow(sched), 0u);
+  AfterOneJob run(std::chrono::hours(1));
+  EXPECT_GT(ScratchBytesNow(run.sched), 0u);
 }
 
 TEST(Scheduler, ScratchIsFreedAfterTheGracePeriod) {
   SHIMMY_REQUIRE_FIXTURES();
-  auto inst = Load("stories260K.gguf", 2);
-  Scheduler sched(*inst, {.release_scratch_after = std::chrono::milliseconds(20)});
-  Collected job;
-  ASSERT_TRUE(sched.Submit(Greedy(*inst, "Once upon a time", 8), job.Callbacks()).ok());
-  job.Wait();
+  AfterOneJob run(std::chrono::milliseconds(20));
   // Each probe is a task, which restarts the grace period, so the probes
   // are spaced wider than it; the engine frees the scratch in one of the
   // gaps, and never again grows it (a probe computes nothing).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  size_t bytes = ScratchBytesNow(sched);
+  size_t bytes = ScratchBytesNow(run.sched);
   while (bytes != 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    bytes = ScratchBytesNow(sched);
+    bytes = ScratchBytesNow(run.sched);
   }
   EXPECT_EQ(bytes, 0u);
 }
