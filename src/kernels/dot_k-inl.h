@@ -32,15 +32,24 @@ HWY_INLINE void LoadChunk(const uint8_t* p, VU8* out) {
   for (size_t c = 0; c < kC; ++c) out[c] = hn::LoadU(DU8(), p + c * kN8);
 }
 
+// With VNNI a chunk's multiply-accumulate is one instruction of 4-5 cycles
+// latency on its sum, so the kernels keep two independent chains of sums
+// (even and odd chunks; added and subtracted float terms) to overlap them.
+// Elsewhere the accumulating add takes one cycle, and one chain saves
+// registers for the 16-register AVX2 target.
+constexpr size_t kChains = SHIMMY_X86_VNNI ? 2 : 1;
+
 // Per-token float accumulators of a super-block loop; every term (scaled
-// integer sums, minimums, offsets) lands in the same vector, reduced once.
+// integer sums, minimums, offsets) lands in them, reduced once at the end.
 template <size_t kT>
 struct KAccumulators {
   VF acc[kT];
+  VF neg[kChains == 2 ? kT : 1];  // the subtracted terms, with two chains
 
   HWY_INLINE KAccumulators() {
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(DF());
+    for (VF& v : neg) v = hn::Zero(DF());
   }
   // acc[t] += isum * scale
   HWY_INLINE void Add(size_t t, VI32 isum, float scale) {
@@ -48,23 +57,46 @@ struct KAccumulators {
   }
   // acc[t] -= isum * scale
   HWY_INLINE void Sub(size_t t, VI32 isum, float scale) {
-    acc[t] = hn::NegMulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), acc[t]);
+    if constexpr (kChains == 2) {
+      neg[t] = hn::MulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), neg[t]);
+    } else {
+      acc[t] = hn::NegMulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), acc[t]);
+    }
   }
   HWY_INLINE void Finish(float* out) const {
     HWY_UNROLL(4)
-    for (size_t t = 0; t < kT; ++t) out[t] = ReduceSum(acc[t]);
+    for (size_t t = 0; t < kT; ++t) {
+      out[t] = ReduceSum(kChains == 2 ? hn::Sub(acc[t], neg[t]) : acc[t]);
+    }
+  }
+};
+
+// Exact int32 sums of one super-block per token, as kChains chains that
+// consecutive chunks alternate between.
+template <size_t kT>
+struct BlockSums {
+  VI32 s[kChains][kT];
+
+  HWY_INLINE BlockSums() {
+    for (auto& chain : s) {
+      HWY_UNROLL(4)
+      for (size_t t = 0; t < kT; ++t) chain[t] = hn::Zero(D32());
+    }
+  }
+  HWY_INLINE VI32& At(size_t t, int chunk) { return s[chunk % kChains][t]; }
+  // See CloseSums: one chunk's products are finished before the next's.
+  HWY_INLINE void Close() {
+    for (auto& chain : s) CloseSums<kT>(chain);
+  }
+  HWY_INLINE VI32 Total(size_t t) const {
+    if constexpr (kChains == 2) return hn::Add(s[0][t], s[1][t]);
+    return s[0][t];
   }
 };
 
 template <size_t kT>
 HWY_INLINE const BlockQ8_K& ActBlock(const uint8_t* const* acts, size_t t, int64_t i) {
   return reinterpret_cast<const BlockQ8_K*>(acts[t])[i];
-}
-
-template <size_t kT>
-HWY_INLINE void ZeroSums(VI32* isum) {
-  HWY_UNROLL(4)
-  for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
 }
 
 template <size_t kT>
@@ -80,8 +112,7 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
       sc16[c] = hn::And(raw[c], hn::Set(D16(), 0xF));
       mn16[c] = hn::ShiftRight<4>(raw[c]);
     }
-    VI32 isum[kT];
-    ZeroSums<kT>(isum);
+    BlockSums<kT> isum;
     for (int h = 0; h < 2; ++h) {
       const VI16 dup = HalfDup(sc16, h);
       VU8 q[kC];
@@ -98,16 +129,16 @@ HWY_INLINE void DotQ2_KRows(const void* w_row, const uint8_t* const* acts, int64
         HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
-          isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
+          isum.At(t, g) = DotChunkScaled(isum.At(t, g), v, y, scale);
         }
-        CloseSums<kT>(isum);
+        isum.Close();
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
-      k.Add(t, isum[t], d * a.d);
+      k.Add(t, isum.Total(t), d * a.d);
       k.Sub(t, BsumProducts(a, mn16), dmin * a.d);
     }
   }
@@ -128,8 +159,7 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
     for (size_t c = 0; c < kC; ++c) s16[c] = hn::Sub(s16[c], hn::Set(D16(), 32));
     VU8 hm[kC];
     LoadChunk(b.hmask, hm);
-    VI32 isum[kT];
-    ZeroSums<kT>(isum);
+    BlockSums<kT> isum;
     for (int h = 0; h < 2; ++h) {
       const VI16 dup = HalfDup(s16, h);
       VU8 q[kC];
@@ -149,16 +179,16 @@ HWY_INLINE void DotQ3_KRows(const void* w_row, const uint8_t* const* acts, int64
         HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
-          isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
+          isum.At(t, g) = DotChunkScaled(isum.At(t, g), v, y, scale);
         }
-        CloseSums<kT>(isum);
+        isum.Close();
       }
     }
     const float d = HalfToFloat(b.d);
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
-      k.Add(t, isum[t], d * a.d);
+      k.Add(t, isum.Total(t), d * a.d);
       k.Sub(t, BsumProducts(a, s16), 4.0f * d * a.d);
     }
   }
@@ -182,8 +212,7 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
     PairsForBsums(WidenU8x8Dup(mn), mn16);
     VU8 qh[kC];
     if constexpr (kHighBit) LoadChunk(b.qh, qh);
-    VI32 isum[kT];
-    ZeroSums<kT>(isum);
+    BlockSums<kT> isum;
     HWY_UNROLL(4)
     for (int p = 0; p < 4; ++p) {
       VU8 q[kC];
@@ -203,16 +232,16 @@ HWY_INLINE void DotQ45_KRows(const void* w_row, const uint8_t* const* acts, int6
         HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * sub;
-          isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
+          isum.At(t, sub) = DotChunkScaled(isum.At(t, sub), v, y, scale);
         }
-        CloseSums<kT>(isum);
+        isum.Close();
       }
     }
     const float d = HalfToFloat(b.d), dmin = HalfToFloat(b.dmin);
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
-      k.Add(t, isum[t], d * a.d);
+      k.Add(t, isum.Total(t), d * a.d);
       k.Sub(t, BsumProducts(a, mn16), dmin * a.d);
     }
   }
@@ -229,8 +258,7 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
     const BlockQ6_K& b = x[i];
     VI16 s16[kC];
     WidenI8x16(b.scales, s16);
-    VI32 isum[kT];
-    ZeroSums<kT>(isum);
+    BlockSums<kT> isum;
     for (int h = 0; h < 2; ++h) {
       const VI16 dup = HalfDup(s16, h);
       VU8 ql0[kC], ql1[kC], qh[kC];
@@ -264,16 +292,16 @@ HWY_INLINE void DotQ6_KRows(const void* w_row, const uint8_t* const* acts, int64
         HWY_UNROLL(4)
         for (size_t t = 0; t < kT; ++t) {
           const int8_t* y = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * g;
-          isum[t] = hn::Add(isum[t], DotChunkScaled(v, y, scale));
+          isum.At(t, g) = DotChunkScaled(isum.At(t, g), v, y, scale);
         }
-        CloseSums<kT>(isum);
+        isum.Close();
       }
     }
     const float d = HalfToFloat(b.d);
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
       const BlockQ8_K& a = ActBlock<kT>(acts, t, i);
-      k.Add(t, isum[t], d * a.d);
+      k.Add(t, isum.Total(t), d * a.d);
       k.Sub(t, BsumProducts(a, s16), 32.0f * d * a.d);
     }
   }
@@ -295,8 +323,7 @@ HWY_INLINE void DotIQ4_XSRows(const void* w_row, const uint8_t* const* acts, int
                                         (((scales_h >> (2 * ib)) & 3) << 4));
     }
     const VI16 dup = hn::Sub(WidenU8x8Dup(biased), hn::Set(D16(), 32));
-    VI32 isum[kT];
-    ZeroSums<kT>(isum);
+    BlockSums<kT> isum;
     for (int ib = 0; ib < 8; ++ib) {
       VU8 codes[kC], w_abs[kC];
       VI8 w[kC];
@@ -308,13 +335,13 @@ HWY_INLINE void DotIQ4_XSRows(const void* w_row, const uint8_t* const* acts, int
       HWY_UNROLL(4)
       for (size_t t = 0; t < kT; ++t) {
         const int8_t* y = ActBlock<kT>(acts, t, i).qs + 32 * ib;
-        isum[t] = hn::Add(isum[t], DotChunkSignedScaled(w_abs, w, y, scale));
+        isum.At(t, ib) = DotChunkSignedScaled(isum.At(t, ib), w_abs, w, y, scale);
       }
-      CloseSums<kT>(isum);
+      isum.Close();
     }
     const float d = HalfToFloat(b.d);
     HWY_UNROLL(4)
-    for (size_t t = 0; t < kT; ++t) k.Add(t, isum[t], d * ActBlock<kT>(acts, t, i).d);
+    for (size_t t = 0; t < kT; ++t) k.Add(t, isum.Total(t), d * ActBlock<kT>(acts, t, i).d);
   }
   k.Finish(out);
 }

@@ -123,7 +123,6 @@ HWY_INLINE void AccumulateQ8_1(const Block& b, const uint8_t* const* acts,
                                VF* acc, float* mins) {
   const DF df;
   const D8 d8;
-  const D16 d16;
   VU8 w[kC];
   UnpackUnsigned(b, w);
   const float dw = HalfToFloat(b.d);
@@ -132,10 +131,7 @@ HWY_INLINE void AccumulateQ8_1(const Block& b, const uint8_t* const* acts,
   for (size_t t = 0; t < kT; ++t) {
     const BlockQ8_1& a = reinterpret_cast<const BlockQ8_1*>(acts[t])[i];
     VI32 sum = hn::Zero(D32());
-    for (size_t c = 0; c < kC; ++c) {
-      const VI16 pairs = MulPairsU8I8(w[c], hn::LoadU(d8, a.qs + c * kN8));
-      sum = hn::Add(sum, MulPairsI16(pairs, hn::Set(d16, 1)));
-    }
+    for (size_t c = 0; c < kC; ++c) sum = AddDotU8I8(sum, w[c], hn::LoadU(d8, a.qs + c * kN8));
     acc[t] = hn::MulAdd(hn::ConvertTo(df, sum), hn::Set(df, dw * act_d[t][i]), acc[t]);
     mins[t] += m * act_s[t][i];
   }

@@ -114,7 +114,7 @@ HWY_INLINE VI32 BsumProducts(const BlockQ8_K& a, const VI16* w) {
                                                        offsetof(BlockQ8_K, bsums));
   VI32 sum = hn::Zero(D32());
   for (size_t c = 0; c < kC; ++c) {
-    sum = hn::Add(sum, MulPairsI16(hn::LoadU(D16(), bsums + c * kN16), w[c]));
+    sum = AddMulPairsI16(sum, hn::LoadU(D16(), bsums + c * kN16), w[c]);
   }
   return sum;
 }

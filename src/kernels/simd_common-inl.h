@@ -60,6 +60,16 @@ static_assert(kN8 == 16 || kN8 == 32, "chunks assume 128- or 256-bit vectors");
 #else
 #define SHIMMY_X86_128 0
 #endif
+// AVX512-VNNI (Highway's AVX3_DL target: Ice Lake, Zen 4 and later) fuses
+// the widening multiplies with the accumulation, on 256-bit vectors here.
+// Highway 1.0's target string also enables AVX-VNNI, so GCC would pick that
+// VEX encoding, which Zen 4 lacks (SIGILL); the asm below forces EVEX.
+#undef SHIMMY_X86_VNNI
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3_DL && (HWY_COMPILER_GCC || HWY_COMPILER_CLANG)
+#define SHIMMY_X86_VNNI 1
+#else
+#define SHIMMY_X86_VNNI 0
+#endif
 
 // Adjacent pairs of u8 * i8 products summed into i16 (saturating; callers
 // keep |a| * |b| * 2 below 32768 so it never saturates).
@@ -95,6 +105,28 @@ HWY_INLINE VI32 MulPairsI16(VI16 a, VI16 b) {
 #endif
 }
 
+// acc + MulPairsI16(a, b): one vpdpwssd with VNNI.
+HWY_INLINE VI32 AddMulPairsI16(VI32 acc, VI16 a, VI16 b) {
+#if SHIMMY_X86_VNNI
+  asm("%{evex%} vpdpwssd %2, %1, %0" : "+v"(acc.raw) : "v"(a.raw), "v"(b.raw));
+  return acc;
+#else
+  return hn::Add(acc, MulPairsI16(a, b));
+#endif
+}
+
+// acc + the sums of each 4 adjacent u8 * i8 products, as i32 lanes: one
+// vpdpbusd with VNNI (exact), else pmaddubsw + pmaddwd (exact under the
+// same bound as MulPairsU8I8).
+HWY_INLINE VI32 AddDotU8I8(VI32 acc, VU8 a, VI8 b) {
+#if SHIMMY_X86_VNNI
+  asm("%{evex%} vpdpbusd %2, %1, %0" : "+v"(acc.raw) : "v"(a.raw), "v"(b.raw));
+  return acc;
+#else
+  return hn::Add(acc, MulPairsI16(MulPairsU8I8(a, b), hn::Set(D16(), 1)));
+#endif
+}
+
 // b * sign(a): b where a > 0, -b where a < 0, 0 where a == 0.
 HWY_INLINE VI8 ApplySign(VI8 b, VI8 a) {
 #if SHIMMY_X86_256
@@ -113,36 +145,32 @@ HWY_INLINE VI8 ApplySign(VI8 b, VI8 a) {
 // pmaddubsw needs one unsigned operand, hence |w| * (y * sign(w)).
 HWY_INLINE VI32 DotChunkSigned(const VU8* w_abs, const VI8* w, const int8_t* y) {
   const D8 d8;
-  const D16 d16;
   VI32 sum = hn::Zero(D32());
   for (size_t c = 0; c < kC; ++c) {
-    const VI8 yv = hn::LoadU(d8, y + c * kN8);
-    sum = hn::Add(sum, MulPairsI16(MulPairsU8I8(w_abs[c], ApplySign(yv, w[c])), hn::Set(d16, 1)));
+    sum = AddDotU8I8(sum, w_abs[c], ApplySign(hn::LoadU(d8, y + c * kN8), w[c]));
   }
   return sum;
 }
 
-// As DotChunkSigned with the pair sums weighted by i16 scale vectors.
-HWY_INLINE VI32 DotChunkSignedScaled(const VU8* w_abs, const VI8* w, const int8_t* y,
+// acc + DotChunkSigned with the pair sums weighted by i16 scale vectors.
+HWY_INLINE VI32 DotChunkSignedScaled(VI32 acc, const VU8* w_abs, const VI8* w, const int8_t* y,
                                      const VI16* scale) {
   const D8 d8;
-  VI32 sum = hn::Zero(D32());
   for (size_t c = 0; c < kC; ++c) {
     const VI8 yv = hn::LoadU(d8, y + c * kN8);
-    sum = hn::Add(sum, MulPairsI16(MulPairsU8I8(w_abs[c], ApplySign(yv, w[c])), scale[c]));
+    acc = AddMulPairsI16(acc, MulPairsU8I8(w_abs[c], ApplySign(yv, w[c])), scale[c]);
   }
-  return sum;
+  return acc;
 }
 
-// Sum of the products of an unsigned chunk (values < 64) and an int8
-// activation chunk, each half of 16 weighted by its i16 scale vector.
-HWY_INLINE VI32 DotChunkScaled(const VU8* w, const int8_t* y, const VI16* scale) {
+// acc + the sum of the products of an unsigned chunk (values < 64) and an
+// int8 activation chunk, each half of 16 weighted by its i16 scale vector.
+HWY_INLINE VI32 DotChunkScaled(VI32 acc, const VU8* w, const int8_t* y, const VI16* scale) {
   const D8 d8;
-  VI32 sum = hn::Zero(D32());
   for (size_t c = 0; c < kC; ++c) {
-    sum = hn::Add(sum, MulPairsI16(MulPairsU8I8(w[c], hn::LoadU(d8, y + c * kN8)), scale[c]));
+    acc = AddMulPairsI16(acc, MulPairsU8I8(w[c], hn::LoadU(d8, y + c * kN8)), scale[c]);
   }
-  return sum;
+  return acc;
 }
 
 // 16 bytes -> a chunk of their low nibbles followed by their high nibbles.
