@@ -36,15 +36,18 @@ HWY_INLINE void LoadChunk(const uint8_t* p, VU8* out) {
 // latency on its sum, so the kernels keep two independent chains of sums
 // (even and odd chunks; added and subtracted float terms) to overlap them.
 // Elsewhere the accumulating add takes one cycle, and one chain saves
-// registers for the 16-register AVX2 target.
-constexpr size_t kChains = SHIMMY_X86_VNNI ? 2 : 1;
+// registers for the 16-register AVX2 target. Tiles of several tokens
+// already have a chain per token (a second one measured 4-7 % slower in
+// Q4_K/Q6_K prefill, 1 thread, matmul_bench).
+template <size_t kT>
+constexpr size_t kChains = SHIMMY_X86_VNNI && kT == 1 ? 2 : 1;
 
 // Per-token float accumulators of a super-block loop; every term (scaled
 // integer sums, minimums, offsets) lands in them, reduced once at the end.
 template <size_t kT>
 struct KAccumulators {
   VF acc[kT];
-  VF neg[kChains == 2 ? kT : 1];  // the subtracted terms, with two chains
+  VF neg[kChains<kT> == 2 ? kT : 1];  // the subtracted terms, with two chains
 
   HWY_INLINE KAccumulators() {
     HWY_UNROLL(4)
@@ -57,7 +60,7 @@ struct KAccumulators {
   }
   // acc[t] -= isum * scale
   HWY_INLINE void Sub(size_t t, VI32 isum, float scale) {
-    if constexpr (kChains == 2) {
+    if constexpr (kChains<kT> == 2) {
       neg[t] = hn::MulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), neg[t]);
     } else {
       acc[t] = hn::NegMulAdd(hn::ConvertTo(DF(), isum), hn::Set(DF(), scale), acc[t]);
@@ -66,7 +69,7 @@ struct KAccumulators {
   HWY_INLINE void Finish(float* out) const {
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) {
-      out[t] = ReduceSum(kChains == 2 ? hn::Sub(acc[t], neg[t]) : acc[t]);
+      out[t] = ReduceSum(kChains<kT> == 2 ? hn::Sub(acc[t], neg[t]) : acc[t]);
     }
   }
 };
@@ -75,7 +78,7 @@ struct KAccumulators {
 // consecutive chunks alternate between.
 template <size_t kT>
 struct BlockSums {
-  VI32 s[kChains][kT];
+  VI32 s[kChains<kT>][kT];
 
   HWY_INLINE BlockSums() {
     for (auto& chain : s) {
@@ -83,13 +86,13 @@ struct BlockSums {
       for (size_t t = 0; t < kT; ++t) chain[t] = hn::Zero(D32());
     }
   }
-  HWY_INLINE VI32& At(size_t t, int chunk) { return s[chunk % kChains][t]; }
+  HWY_INLINE VI32& At(size_t t, int chunk) { return s[chunk % kChains<kT>][t]; }
   // See CloseSums: one chunk's products are finished before the next's.
   HWY_INLINE void Close() {
     for (auto& chain : s) CloseSums<kT>(chain);
   }
   HWY_INLINE VI32 Total(size_t t) const {
-    if constexpr (kChains == 2) return hn::Add(s[0][t], s[1][t]);
+    if constexpr (kChains<kT> == 2) return hn::Add(s[0][t], s[1][t]);
     return s[0][t];
   }
 };
