@@ -31,6 +31,14 @@ const Matrix& GetMatrix(DType type, int64_t n_rows, int64_t n_cols) {
     if (m->view.type == type && m->view.n_rows == n_rows && m->view.n_cols == n_cols) return *m;
   }
   auto m = std::make_unique<Matrix>();
+  if (type == DType::kQ4_K_X8) {  // the Q4_K matrix, repacked as the model does
+    const Matrix& q4k = GetMatrix(DType::kQ4_K, n_rows, n_cols);
+    m->bytes.resize(q4k.bytes.size());
+    RepackQ4_KAsX8(q4k.bytes.data(), m->bytes.data(), n_rows, n_cols);
+    m->view = WeightMatrix{type, m->bytes.data(), n_rows, n_cols};
+    cache.push_back(std::move(m));
+    return *cache.back();
+  }
   const size_t row_bytes = *RowBytes(type, n_cols);
   constexpr int64_t kDistinct = 64;
   std::mt19937 rng(1);
@@ -124,6 +132,7 @@ void PrefillShapes(benchmark::internal::Benchmark* b) {
   BENCHMARK_CAPTURE(BM_MatMul, T, DType::k##T)->Apply(PrefillShapes);
 
 SHIMMY_BENCH_TYPE(Q4_K)
+SHIMMY_BENCH_TYPE(Q4_K_X8)
 SHIMMY_BENCH_TYPE(Q8_0)
 SHIMMY_BENCH_TYPE(F16)
 SHIMMY_BENCH_TYPE(Q4_0)

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "base/huge_page_buffer.h"
+#include "kernels/matmul.h"
 #include "quant/block_types.h"
 #include "quant/quant.h"
 
@@ -49,18 +50,34 @@ Status ExpectF32(const Weight& w) {
   return {};
 }
 
-// Repacking on the way into memory, where it pays: Q5_0 becomes Q8_0
-// (exact, 34 instead of 22 bytes per 32 weights). AVX2 spends more time
-// unpacking Q5_0's fifth bits than reading its bytes, so its matvec runs
-// at 7-9 GB/s per core against Q8_0's memory-bound rate; on Qwen2.5-0.5B
-// Q4_K_M (half its bytes Q5_0) decode gains more than the 26 % it adds to
-// the bytes read. SHIMMY_WEIGHT_REPACK=off keeps the file's types.
+// Repacking on the way into memory, where it pays:
+// - Q5_0 becomes Q8_0 (exact, 34 instead of 22 bytes per 32 weights). AVX2
+//   spends more time unpacking Q5_0's fifth bits than reading its bytes, so
+//   its matvec runs at 7-9 GB/s per core against Q8_0's memory-bound rate;
+//   on Qwen2.5-0.5B Q4_K_M (half its bytes Q5_0) decode gains more than the
+//   26 % it adds to the bytes read.
+// - Q4_K matrices become Q4_K_X8 (8 rows interleaved, same bytes) where the
+//   CPU has the kernel for it (AVX512-VNNI), which needs about half the
+//   instructions per weight: prefill is compute-bound on those rows. Not
+//   the token embeddings, which are read a row at a time.
+// SHIMMY_WEIGHT_REPACK=off keeps the file's types.
 std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) {
-  if (t.type != DType::kQ5_0) return std::nullopt;
   const auto n = static_cast<int64_t>(t.n_elements);
-  return gguf::TensorConversion{
-      DType::kQ8_0, static_cast<uint64_t>(n / kQK) * sizeof(BlockQ8_0),
-      [n](const std::byte* src, std::byte* dst) { RepackQ5_0AsQ8_0(src, dst, n); }};
+  if (t.type == DType::kQ5_0) {
+    return gguf::TensorConversion{
+        DType::kQ8_0, static_cast<uint64_t>(n / kQK) * sizeof(BlockQ8_0),
+        [n](const std::byte* src, std::byte* dst) { RepackQ5_0AsQ8_0(src, dst, n); }};
+  }
+  const bool q4k_matrix = t.type == DType::kQ4_K && t.shape.size() >= 2 && t.shape[1] % 8 == 0 &&
+                          t.name != "token_embd.weight";
+  if (q4k_matrix && MatMulPrefersInterleavedQ4_K()) {
+    const auto n_cols = static_cast<int64_t>(t.shape[0]);
+    return gguf::TensorConversion{
+        DType::kQ4_K_X8, t.n_bytes, [n, n_cols](const std::byte* src, std::byte* dst) {
+          RepackQ4_KAsX8(src, dst, n / n_cols, n_cols);
+        }};
+  }
+  return std::nullopt;
 }
 
 bool RepackEnabled() {

@@ -99,6 +99,21 @@ struct BlockQ4_K {
   uint8_t qs[kQK_K / 2];
 };
 
+// shimmy's in-memory layout (DType::kQ4_K_X8): the same super-block of 8
+// consecutive Q4_K rows, interleaved so that one 32-byte load holds 4 bytes
+// of each row and the scale bytes of all 8 rows sit together:
+//   d[r], dmin[r]            row r's d and dmin
+//   scales[8 k + r]          row r's scales[k] (k < 12)
+//   qs[32 g + 4 r + j]       row r's qs[4 g + j] (g < 32, j < 4)
+// A matrix of 8 G rows is G groups; group G holds its rows' super-blocks in
+// order, so it occupies exactly the bytes of its 8 Q4_K rows.
+struct BlockQ4_KX8 {
+  uint16_t d[8];
+  uint16_t dmin[8];
+  uint8_t scales[8 * 12];
+  uint8_t qs[8 * kQK_K / 2];
+};
+
 // As Q4_K plus a fifth bit: bit k of qh[l] is bit 4 of element 32 k + l.
 struct BlockQ5_K {
   uint16_t d;
@@ -154,6 +169,7 @@ struct BlockMXFP4 {
 #pragma pack(pop)
 
 static_assert(sizeof(BlockQ4_0) == 18);
+static_assert(sizeof(BlockQ4_KX8) == 8 * sizeof(BlockQ4_K));
 static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24);

@@ -333,6 +333,7 @@ DType VecDotType(DType weight) {
     case DType::kQ2_K:
     case DType::kQ3_K:
     case DType::kQ4_K:
+    case DType::kQ4_K_X8:
     case DType::kQ5_K:
     case DType::kQ6_K:
     case DType::kIQ4_XS:

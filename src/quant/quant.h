@@ -51,7 +51,8 @@ void QuantizeRow(DType type, const float* src, void* dst, int64_t n);
 
 // The format activations must be converted to before a dot product with a
 // weight row of type `weight`: F32/F16/BF16 -> themselves; Q4_0, Q5_0, Q8_0,
-// IQ4_NL, MXFP4 -> Q8_0; Q4_1, Q5_1 -> Q8_1; K-quants, IQ4_XS -> Q8_K.
+// IQ4_NL, MXFP4 -> Q8_0; Q4_1, Q5_1 -> Q8_1; K-quants (and the in-memory
+// Q4_K_X8), IQ4_XS -> Q8_K.
 DType VecDotType(DType weight);
 
 // Dot product of one weight row and one activation row already in
@@ -65,5 +66,13 @@ float VecDotRef(DType weight, const void* w_row, const void* act_row, int64_t n)
 // instead of 22, but the Q8_0 kernels skip Q5_0's bit unpacking, which
 // makes Q5_0 decode compute-bound on AVX2 (see docs/PERFORMANCE.md).
 void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n);
+
+// Rewrites n_rows Q4_K rows of n_cols elements (n_rows a multiple of 8) as
+// DType::kQ4_K_X8 (BlockQ4_KX8): the same bytes, 8 rows interleaved, for
+// kernels that multiply 8 rows at once. Exact.
+void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
+// The inverse for one group: 8 interleaved rows back to 8 Q4_K rows
+// (row r at dst + r * RowBytes(kQ4_K, n_cols)).
+void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols);
 
 }  // namespace shimmy

@@ -40,7 +40,11 @@ constexpr std::array kTypes = {
     DTypeInfo{DType::kTQ1_0, "TQ1_0", 256, 54, true},
     DTypeInfo{DType::kTQ2_0, "TQ2_0", 256, 66, true},
     DTypeInfo{DType::kMXFP4, "MXFP4", 32, 17, true},
+    // Same bytes per row as Q4_K; only groups of 8 whole rows are addressable.
+    DTypeInfo{DType::kQ4_K_X8, "Q4_K_X8", 256, 144, true},
 };
+
+bool IsInternal(DType type) { return static_cast<uint32_t>(type) >= kFirstInternalDType; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -56,6 +60,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::optional<DTypeInfo> LookupDType(uint32_t id) {
+  if (id >= kFirstInternalDType) return std::nullopt;
   for (const auto& info : kTypes) {
     if (static_cast<uint32_t>(info.type) == id) return info;
   }
@@ -71,7 +76,7 @@ const DTypeInfo& Info(DType type) {
 
 std::optional<DType> ParseDType(std::string_view name) {
   for (const auto& info : kTypes) {
-    if (EqualsIgnoreCase(info.name, name)) return info.type;
+    if (!IsInternal(info.type) && EqualsIgnoreCase(info.name, name)) return info.type;
   }
   return std::nullopt;
 }

@@ -10,6 +10,9 @@
 
 namespace shimmy {
 
+// Ids from here on are shimmy's own in-memory layouts.
+inline constexpr uint32_t kFirstInternalDType = 1u << 16;
+
 enum class DType : uint32_t {
   kF32 = 0,
   kF16 = 1,
@@ -43,6 +46,9 @@ enum class DType : uint32_t {
   kTQ1_0 = 34,
   kTQ2_0 = 35,
   kMXFP4 = 39,
+  // Layouts shimmy makes in memory, never read from or written to a file
+  // (LookupDType and ParseDType do not know them).
+  kQ4_K_X8 = kFirstInternalDType + 12,  // Q4_K, 8 rows interleaved (quant/block_types.h)
 };
 
 struct DTypeInfo {
@@ -54,7 +60,7 @@ struct DTypeInfo {
 };
 
 // Geometry of a type id read from a file; nullopt for ids that are not (or
-// no longer) valid GGUF tensor types.
+// no longer) valid GGUF tensor types, and for shimmy's internal layouts.
 std::optional<DTypeInfo> LookupDType(uint32_t id);
 
 // Geometry of a known type.
@@ -62,7 +68,7 @@ const DTypeInfo& Info(DType type);
 
 inline std::string_view Name(DType type) { return Info(type).name; }
 
-// Parses "Q4_K", "q4_k", "F16"... ; nullopt when unknown.
+// Parses "Q4_K", "q4_k", "F16"... ; nullopt when unknown or internal.
 std::optional<DType> ParseDType(std::string_view name);
 
 // Bytes needed for a row of `n` elements; nullopt when `n` is not a

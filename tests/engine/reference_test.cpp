@@ -9,6 +9,7 @@
 
 #include "common/fixtures.h"
 #include "engine/forward.h"
+#include "kernels/matmul.h"
 
 namespace shimmy {
 namespace {
@@ -183,18 +184,17 @@ TEST(Stories260K, ReleasingScratchBetweenStepsChangesNothing) {
   ExpectGreedyStory(true);
 }
 
-TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
-  // The copy into memory turns Q5_0 into Q8_0 (exact per block), so both
-  // paths must agree up to float summation order.
-  SHIMMY_REQUIRE_FIXTURES();
-  const auto path = testing::FixturesDir() / "models" / "tiny-random-llama-Q5_0.gguf";
+// Loads `file` mapped and copied into memory (where RepackForSpeed applies),
+// checks the first layer's wq has the expected type in each, and that both
+// give the same logits up to float summation order.
+void ExpectCopyGivesTheMappedFilesLogits(const char* file, DType mapped_type, DType copied_type) {
+  const auto path = testing::FixturesDir() / "models" / file;
   std::vector<float> logits[2];
   const WeightMemory modes[2] = {WeightMemory::kMapped, WeightMemory::kHugePages};
   for (int i = 0; i < 2; ++i) {
     Loaded m = Load(path, 64, modes[i]);
     ASSERT_TRUE(m.model && m.kv);
-    const DType want = i == 0 ? DType::kQ5_0 : DType::kQ8_0;
-    EXPECT_EQ(m.model->weights().layers[0].wq.type(), want);
+    EXPECT_EQ(m.model->weights().layers[0].wq.type(), i == 0 ? mapped_type : copied_type);
     ThreadPool pool(2);
     Forward fwd(m.model, m.kv.get(), &pool);
     std::vector<BatchToken> batch;
@@ -205,6 +205,21 @@ TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
   for (size_t k = 0; k < logits[0].size(); ++k) {
     ASSERT_NEAR(logits[0][k], logits[1][k], 1e-4f) << k;
   }
+}
+
+TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
+  // The copy into memory turns Q5_0 into Q8_0 (exact per block).
+  SHIMMY_REQUIRE_FIXTURES();
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q5_0.gguf", DType::kQ5_0, DType::kQ8_0);
+}
+
+TEST(Repacking, Q4_KCopiedAsInterleavedRowsGivesTheMappedFilesLogits) {
+  // Where the CPU has the kernel, Q4_K matrices become Q4_K_X8 (the same
+  // bytes, 8 rows interleaved); elsewhere they stay Q4_K.
+  SHIMMY_REQUIRE_FIXTURES();
+  const DType copied = MatMulPrefersInterleavedQ4_K() ? DType::kQ4_K_X8 : DType::kQ4_K;
+  if (copied == DType::kQ4_K) std::printf("[ note     ] this CPU has no Q4_K_X8 kernel\n");
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, copied);
 }
 
 }  // namespace

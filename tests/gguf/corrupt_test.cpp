@@ -221,6 +221,10 @@ std::vector<Crafted> CraftedCases() {
   c.push_back({"bad bool", Raw().Header(0, 1).Str("k").U32(7).U8(5), "bool value"});
   c.push_back({"unknown tensor type", Raw().Header(1, 0).Tensor("t", {32}, 4, 0).Pad().Zeros(64),
                "unknown type"});
+  // shimmy's in-memory layouts have ids too, but a file may not claim them.
+  c.push_back({"internal tensor type",
+               Raw().Header(1, 0).Tensor("t", {256}, static_cast<uint32_t>(DType::kQ4_K_X8), 0).Pad().Zeros(256),
+               "unknown type"});
   c.push_back({"five dims", Raw().Header(1, 0).Tensor("t", {1, 1, 1, 1, 1}, 0, 0).Pad().Zeros(64),
                "dimensions"});
   c.push_back({"zero dims", Raw().Header(1, 0).Tensor("t", {}, 0, 0).Pad().Zeros(64),

@@ -35,5 +35,35 @@ TEST(Repack, Q5_0AsQ8_0DecodesToTheSameValuesBitForBit) {
   }
 }
 
+TEST(Repack, Q4_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
+  // Random bytes: the layout moves bytes, whatever they mean.
+  constexpr int64_t kRows = 16, kCols = 3 * kQK_K, kNb = kCols / kQK_K;
+  std::mt19937 rng(11);
+  std::vector<BlockQ4_K> rows(kRows * kNb);
+  for (auto& b : rows) {
+    auto* bytes = reinterpret_cast<uint8_t*>(&b);
+    for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+  }
+  std::vector<BlockQ4_KX8> x8(rows.size() / 8);
+  RepackQ4_KAsX8(rows.data(), x8.data(), kRows, kCols);
+  // Spot-check the documented layout: group 1, super-block 2, row 5.
+  const BlockQ4_K& src = rows[(8 + 5) * kNb + 2];
+  const BlockQ4_KX8& grp = x8[1 * kNb + 2];
+  EXPECT_EQ(grp.d[5], src.d);
+  EXPECT_EQ(grp.dmin[5], src.dmin);
+  for (int k = 0; k < 12; ++k) EXPECT_EQ(grp.scales[8 * k + 5], src.scales[k]) << k;
+  for (int i = 0; i < kQK_K / 2; ++i) EXPECT_EQ(grp.qs[32 * (i / 4) + 4 * 5 + i % 4], src.qs[i]) << i;
+  // Unpacking each group gives back its 8 rows exactly.
+  std::vector<BlockQ4_K> back(rows.size());
+  for (int64_t g = 0; g < kRows / 8; ++g) {
+    UnpackQ4_KX8Group(x8.data() + g * kNb, back.data() + g * 8 * kNb, kCols);
+  }
+  EXPECT_EQ(std::memcmp(back.data(), rows.data(), rows.size() * sizeof(BlockQ4_K)), 0);
+  // The layout is shimmy's own: no file or type name may claim it.
+  EXPECT_FALSE(LookupDType(static_cast<uint32_t>(DType::kQ4_K_X8)).has_value());
+  EXPECT_FALSE(ParseDType("Q4_K_X8").has_value());
+  EXPECT_EQ(*RowBytes(DType::kQ4_K_X8, kCols), *RowBytes(DType::kQ4_K, kCols));
+}
+
 }  // namespace
 }  // namespace shimmy
