@@ -31,10 +31,11 @@ const Matrix& GetMatrix(DType type, int64_t n_rows, int64_t n_cols) {
     if (m->view.type == type && m->view.n_rows == n_rows && m->view.n_cols == n_cols) return *m;
   }
   auto m = std::make_unique<Matrix>();
-  if (type == DType::kQ4_K_X8) {  // the Q4_K matrix, repacked as the model does
-    const Matrix& q4k = GetMatrix(DType::kQ4_K, n_rows, n_cols);
-    m->bytes.resize(q4k.bytes.size());
-    RepackQ4_KAsX8(q4k.bytes.data(), m->bytes.data(), n_rows, n_cols);
+  if (type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8) {  // repacked as the model does
+    const bool q4 = type == DType::kQ4_K_X8;
+    const Matrix& plain = GetMatrix(q4 ? DType::kQ4_K : DType::kQ6_K, n_rows, n_cols);
+    m->bytes.resize(plain.bytes.size());
+    (q4 ? RepackQ4_KAsX8 : RepackQ6_KAsX8)(plain.bytes.data(), m->bytes.data(), n_rows, n_cols);
     m->view = WeightMatrix{type, m->bytes.data(), n_rows, n_cols};
     cache.push_back(std::move(m));
     return *cache.back();
@@ -138,6 +139,7 @@ SHIMMY_BENCH_TYPE(F16)
 SHIMMY_BENCH_TYPE(Q4_0)
 SHIMMY_BENCH_TYPE(Q5_0)
 SHIMMY_BENCH_TYPE(Q6_K)
+SHIMMY_BENCH_TYPE(Q6_K_X8)
 
 }  // namespace
 }  // namespace shimmy

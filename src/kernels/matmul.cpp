@@ -19,8 +19,8 @@
 #include "hwy/highway.h"
 #include "kernels/dot_float-inl.h"
 #include "kernels/dot_k-inl.h"
+#include "kernels/dot_k_x8-inl.h"
 #include "kernels/dot_q32-inl.h"
-#include "kernels/dot_q4k_x8-inl.h"
 #include "kernels/quantize_act-inl.h"
 // clang-format on
 
@@ -159,7 +159,7 @@ void QuantizeActImpl(DType type, const float* x, void* dst, int64_t n) {
   QuantizeActRow(type, x, dst, n);
 }
 
-bool HasInterleavedQ4_KKernelImpl() {
+bool HasInterleavedKernelsImpl() {
 #if HWY_TARGET != HWY_SCALAR && SHIMMY_X86_VNNI
   return true;
 #else
@@ -167,31 +167,36 @@ bool HasInterleavedQ4_KKernelImpl() {
 #endif
 }
 
-// y[t * y_stride + r] = row r of a Q4_K_X8 group . acts[t] for r < 8.
+// y[t * y_stride + r] = row r of an 8-row group . acts[t] for r < 8; type
+// is Q4_K_X8 or Q6_K_X8.
 template <size_t kT>
-HWY_NOINLINE void DotGroupQ4_KX8(const uint8_t* group, const uint8_t* const* acts,
-                                 const float* const* act_scales, int64_t n, float* y,
-                                 int64_t y_stride) {
+HWY_NOINLINE void DotGroupX8(DType type, const uint8_t* group, const uint8_t* const* acts,
+                             const float* const* act_scales, int64_t n, float* y,
+                             int64_t y_stride) {
 #if HWY_TARGET != HWY_SCALAR && SHIMMY_X86_VNNI
   (void)act_scales;
-  DotQ4_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
+  if (type == DType::kQ4_K_X8) return DotQ4_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
+  return DotQ6_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
 #else
-  // Correct everywhere, fast nowhere: the model does not make this layout
-  // for targets without the kernel above, but the tests run every target.
-  const size_t row_bytes = static_cast<size_t>(n / kQK_K) * sizeof(BlockQ4_K);
+  // Correct everywhere, fast nowhere: the model does not make these layouts
+  // for targets without the kernels above, but the tests run every target.
+  const bool q4 = type == DType::kQ4_K_X8;
+  const DType plain = q4 ? DType::kQ4_K : DType::kQ6_K;
+  const size_t row_bytes = static_cast<size_t>(*RowBytes(plain, static_cast<uint64_t>(n)));
   thread_local std::vector<uint8_t> rows;
   if (rows.size() < 8 * row_bytes) rows.resize(8 * row_bytes);
-  UnpackQ4_KX8Group(group, rows.data(), n);
+  (q4 ? UnpackQ4_KX8Group : UnpackQ6_KX8Group)(group, rows.data(), n);
   for (int64_t r = 0; r < 8; ++r) {
     float out[kT];
-    DotRow<kT>(DType::kQ4_K, rows.data() + r * row_bytes, acts, act_scales, n, out);
+    DotRow<kT>(plain, rows.data() + r * row_bytes, acts, act_scales, n, out);
     for (size_t t = 0; t < kT; ++t) y[static_cast<int64_t>(t) * y_stride + r] = out[t];
   }
 #endif
 }
 
-// Rows [row_begin, row_end) of a Q4_K_X8 job (multiples of 8), every token.
-void MatMulGroupsQ4_KX8(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
+// Rows [row_begin, row_end) of a job in an 8-row layout (multiples of 8),
+// every token.
+void MatMulGroupsX8(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
   assert(row_begin % 8 == 0 && row_end % 8 == 0);
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
     const int64_t nt = std::min(kTileTokens, job.n_tokens - t0);
@@ -206,16 +211,16 @@ void MatMulGroupsQ4_KX8(const MatMulJob& job, int64_t row_begin, int64_t row_end
       float* y = job.y + t0 * job.y_stride + r;
       switch (nt) {
         case 1:
-          DotGroupQ4_KX8<1>(w, acts, scales, job.n_cols, y, job.y_stride);
+          DotGroupX8<1>(job.type, w, acts, scales, job.n_cols, y, job.y_stride);
           break;
         case 2:
-          DotGroupQ4_KX8<2>(w, acts, scales, job.n_cols, y, job.y_stride);
+          DotGroupX8<2>(job.type, w, acts, scales, job.n_cols, y, job.y_stride);
           break;
         case 3:
-          DotGroupQ4_KX8<3>(w, acts, scales, job.n_cols, y, job.y_stride);
+          DotGroupX8<3>(job.type, w, acts, scales, job.n_cols, y, job.y_stride);
           break;
         default:
-          DotGroupQ4_KX8<4>(w, acts, scales, job.n_cols, y, job.y_stride);
+          DotGroupX8<4>(job.type, w, acts, scales, job.n_cols, y, job.y_stride);
           break;
       }
     }
@@ -224,7 +229,9 @@ void MatMulGroupsQ4_KX8(const MatMulJob& job, int64_t row_begin, int64_t row_end
 
 // Rows [row_begin, row_end) of the job, every token.
 void MatMulRowsImpl(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
-  if (job.type == DType::kQ4_K_X8) return MatMulGroupsQ4_KX8(job, row_begin, row_end);
+  if (job.type == DType::kQ4_K_X8 || job.type == DType::kQ6_K_X8) {
+    return MatMulGroupsX8(job, row_begin, row_end);
+  }
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
     const int64_t nt = std::min(kTileTokens, job.n_tokens - t0);
     const uint8_t* acts[kTileTokens];
@@ -266,20 +273,21 @@ namespace shimmy {
 HWY_EXPORT(VecDotImpl);
 HWY_EXPORT(QuantizeActImpl);
 HWY_EXPORT(MatMulRowsImpl);
-HWY_EXPORT(HasInterleavedQ4_KKernelImpl);
+HWY_EXPORT(HasInterleavedKernelsImpl);
 
 size_t WeightMatrix::row_bytes() const {
   return static_cast<size_t>(RowBytes(type, static_cast<uint64_t>(n_cols)).value_or(0));
 }
 
-bool MatMulSupports(DType weight) { return IsWeightType(weight) || weight == DType::kQ4_K_X8; }
-
-bool MatMulPrefersInterleavedQ4_K() {
-  return HWY_DYNAMIC_DISPATCH(HasInterleavedQ4_KKernelImpl)();
+bool MatMulSupports(DType weight) {
+  return IsWeightType(weight) || weight == DType::kQ4_K_X8 || weight == DType::kQ6_K_X8;
 }
 
+bool MatMulHasInterleavedKernels() { return HWY_DYNAMIC_DISPATCH(HasInterleavedKernelsImpl)(); }
+
 float VecDot(DType weight, const void* w_row, const void* act_row, int64_t n) {
-  assert(weight != DType::kQ4_K_X8);  // rows of that layout exist only in groups of 8
+  // Rows of the interleaved layouts exist only in groups of 8.
+  assert(weight != DType::kQ4_K_X8 && weight != DType::kQ6_K_X8);
   return HWY_DYNAMIC_DISPATCH(VecDotImpl)(weight, w_row, act_row, n);
 }
 

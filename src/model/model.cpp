@@ -56,10 +56,10 @@ Status ExpectF32(const Weight& w) {
 //   its matvec runs at 7-9 GB/s per core against Q8_0's memory-bound rate;
 //   on Qwen2.5-0.5B Q4_K_M (half its bytes Q5_0) decode gains more than the
 //   26 % it adds to the bytes read.
-// - Q4_K matrices become Q4_K_X8 (8 rows interleaved, same bytes) where the
-//   CPU has the kernel for it (AVX512-VNNI), which needs about half the
-//   instructions per weight: prefill is compute-bound on those rows. Not
-//   the token embeddings, which are read a row at a time.
+// - Q4_K and Q6_K matrices become Q4_K_X8 and Q6_K_X8 (8 rows interleaved,
+//   same bytes) where the CPU has the kernels for them (AVX512-VNNI), which
+//   need about half the instructions per weight: prefill is compute-bound
+//   on those rows. Not the token embeddings, which are read a row at a time.
 // SHIMMY_WEIGHT_REPACK=off keeps the file's types.
 std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) {
   const auto n = static_cast<int64_t>(t.n_elements);
@@ -68,14 +68,16 @@ std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) 
         DType::kQ8_0, static_cast<uint64_t>(n / kQK) * sizeof(BlockQ8_0),
         [n](const std::byte* src, std::byte* dst) { RepackQ5_0AsQ8_0(src, dst, n); }};
   }
-  const bool q4k_matrix = t.type == DType::kQ4_K && t.shape.size() >= 2 && t.shape[1] % 8 == 0 &&
-                          t.name != "token_embd.weight";
-  if (q4k_matrix && MatMulPrefersInterleavedQ4_K()) {
+  const bool k_quant = t.type == DType::kQ4_K || t.type == DType::kQ6_K;
+  const bool matrix = t.shape.size() >= 2 && t.shape[1] % 8 == 0 && t.name != "token_embd.weight";
+  if (k_quant && matrix && MatMulHasInterleavedKernels()) {
     const auto n_cols = static_cast<int64_t>(t.shape[0]);
-    return gguf::TensorConversion{
-        DType::kQ4_K_X8, t.n_bytes, [n, n_cols](const std::byte* src, std::byte* dst) {
-          RepackQ4_KAsX8(src, dst, n / n_cols, n_cols);
-        }};
+    const bool q4 = t.type == DType::kQ4_K;
+    const auto repack = q4 ? RepackQ4_KAsX8 : RepackQ6_KAsX8;
+    return gguf::TensorConversion{q4 ? DType::kQ4_K_X8 : DType::kQ6_K_X8, t.n_bytes,
+                                  [n, n_cols, repack](const std::byte* src, std::byte* dst) {
+                                    repack(src, dst, n / n_cols, n_cols);
+                                  }};
   }
   return std::nullopt;
 }

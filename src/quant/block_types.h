@@ -136,6 +136,20 @@ struct BlockQ6_K {
   uint16_t d;
 };
 
+// shimmy's in-memory layout (DType::kQ6_K_X8), as BlockQ4_KX8 for Q6_K:
+//   ql[32 g + 4 r + j]       row r's ql[4 g + j] (g < 32, j < 4)
+//   qh[32 g + 4 r + j]       row r's qh[4 g + j] (g < 16)
+//   scales[16 m + 2 r + e]   row r's scales[2 m + e] (m < 8, e < 2): the
+//                            scales of sub-blocks 2m and 2m+1 of 8 rows
+//                            widen to i16 pairs in one instruction
+//   d[r]                     row r's d
+struct BlockQ6_KX8 {
+  uint8_t ql[8 * kQK_K / 2];
+  uint8_t qh[8 * kQK_K / 4];
+  int8_t scales[8 * kQK_K / 16];
+  uint16_t d[8];
+};
+
 // Activation type for the K-quants: float scale, and the sum of each run of
 // 16 quants (so that weight minimums cost one multiply per sub-block).
 struct BlockQ8_K {
@@ -170,6 +184,7 @@ struct BlockMXFP4 {
 
 static_assert(sizeof(BlockQ4_0) == 18);
 static_assert(sizeof(BlockQ4_KX8) == 8 * sizeof(BlockQ4_K));
+static_assert(sizeof(BlockQ6_KX8) == 8 * sizeof(BlockQ6_K));
 static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24);

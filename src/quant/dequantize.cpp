@@ -336,6 +336,7 @@ DType VecDotType(DType weight) {
     case DType::kQ4_K_X8:
     case DType::kQ5_K:
     case DType::kQ6_K:
+    case DType::kQ6_K_X8:
     case DType::kIQ4_XS:
       return DType::kQ8_K;
     default:  // Q4_0, Q5_0, Q8_0, IQ4_NL, MXFP4

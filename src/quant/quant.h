@@ -67,12 +67,14 @@ float VecDotRef(DType weight, const void* w_row, const void* act_row, int64_t n)
 // makes Q5_0 decode compute-bound on AVX2 (see docs/PERFORMANCE.md).
 void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n);
 
-// Rewrites n_rows Q4_K rows of n_cols elements (n_rows a multiple of 8) as
-// DType::kQ4_K_X8 (BlockQ4_KX8): the same bytes, 8 rows interleaved, for
-// kernels that multiply 8 rows at once. Exact.
+// Interleaved layouts (quant/block_types.h) for kernels that multiply 8
+// rows at once: n_rows rows of n_cols elements (n_rows a multiple of 8)
+// rewritten as DType::kQ4_K_X8 / kQ6_K_X8, the same bytes in another order.
 void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
-// The inverse for one group: 8 interleaved rows back to 8 Q4_K rows
-// (row r at dst + r * RowBytes(kQ4_K, n_cols)).
+void RepackQ6_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
+// The inverses for one group: 8 interleaved rows back to 8 plain rows (row r
+// at dst + r * RowBytes(plain type, n_cols)).
 void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols);
+void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols);
 
 }  // namespace shimmy

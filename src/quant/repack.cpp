@@ -23,41 +23,100 @@ void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n) {
   }
 }
 
-void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
+namespace {
+
+// The 4-byte groups of row r's array (bytes 4g..4g+3) go to 32 g + 4 r of
+// the interleaved array, and back.
+void Interleave4(const uint8_t* row, uint8_t* x8, int r, int n_groups) {
+  for (int g = 0; g < n_groups; ++g) std::memcpy(x8 + 32 * g + 4 * r, row + 4 * g, 4);
+}
+void Deinterleave4(const uint8_t* x8, uint8_t* row, int r, int n_groups) {
+  for (int g = 0; g < n_groups; ++g) std::memcpy(row + 4 * g, x8 + 32 * g + 4 * r, 4);
+}
+
+// Rewrites every group of 8 rows, super-block by super-block, with
+// `pack(rows of this super-block, out)`.
+template <class Plain, class X8, class Pack>
+void RepackRows(const void* src, void* dst, int64_t n_rows, int64_t n_cols, Pack pack) {
   const int64_t nb = n_cols / kQK_K;
-  const auto* in = static_cast<const BlockQ4_K*>(src);
-  auto* out = static_cast<BlockQ4_KX8*>(dst);
+  const auto* in = static_cast<const Plain*>(src);
+  auto* out = static_cast<X8*>(dst);
   for (int64_t g = 0; g < n_rows / 8; ++g) {
     for (int64_t i = 0; i < nb; ++i) {
-      BlockQ4_KX8 x;
-      for (int r = 0; r < 8; ++r) {
-        const BlockQ4_K& b = in[(8 * g + r) * nb + i];
-        x.d[r] = b.d;
-        x.dmin[r] = b.dmin;
-        for (int k = 0; k < 12; ++k) x.scales[8 * k + r] = b.scales[k];
-        for (int c = 0; c < kQK_K / 8; ++c) std::memcpy(x.qs + 32 * c + 4 * r, b.qs + 4 * c, 4);
-      }
+      Plain rows[8];
+      for (int r = 0; r < 8; ++r) std::memcpy(&rows[r], &in[(8 * g + r) * nb + i], sizeof(Plain));
+      X8 x;
+      pack(rows, x);
       std::memcpy(&out[g * nb + i], &x, sizeof x);
     }
   }
 }
 
-void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols) {
+// The inverse of RepackRows for one group, with `unpack(x, rows)`.
+template <class Plain, class X8, class Unpack>
+void UnpackGroup(const void* group, void* dst, int64_t n_cols, Unpack unpack) {
   const int64_t nb = n_cols / kQK_K;
-  const auto* in = static_cast<const BlockQ4_KX8*>(group);
-  auto* out = static_cast<BlockQ4_K*>(dst);
+  const auto* in = static_cast<const X8*>(group);
+  auto* out = static_cast<Plain*>(dst);
   for (int64_t i = 0; i < nb; ++i) {
-    BlockQ4_KX8 x;
+    X8 x;
     std::memcpy(&x, &in[i], sizeof x);
-    for (int r = 0; r < 8; ++r) {
-      BlockQ4_K b;
-      b.d = x.d[r];
-      b.dmin = x.dmin[r];
-      for (int k = 0; k < 12; ++k) b.scales[k] = x.scales[8 * k + r];
-      for (int c = 0; c < kQK_K / 8; ++c) std::memcpy(b.qs + 4 * c, x.qs + 32 * c + 4 * r, 4);
-      std::memcpy(&out[r * nb + i], &b, sizeof b);
-    }
+    Plain rows[8];
+    unpack(x, rows);
+    for (int r = 0; r < 8; ++r) std::memcpy(&out[r * nb + i], &rows[r], sizeof(Plain));
   }
+}
+
+}  // namespace
+
+void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
+  RepackRows<BlockQ4_K, BlockQ4_KX8>(src, dst, n_rows, n_cols,
+                                     [](const BlockQ4_K* rows, BlockQ4_KX8& x) {
+                                       for (int r = 0; r < 8; ++r) {
+                                         x.d[r] = rows[r].d;
+                                         x.dmin[r] = rows[r].dmin;
+                                         for (int k = 0; k < 12; ++k)
+                                           x.scales[8 * k + r] = rows[r].scales[k];
+                                         Interleave4(rows[r].qs, x.qs, r, kQK_K / 8);
+                                       }
+                                     });
+}
+
+void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols) {
+  UnpackGroup<BlockQ4_K, BlockQ4_KX8>(group, dst, n_cols,
+                                      [](const BlockQ4_KX8& x, BlockQ4_K* rows) {
+                                        for (int r = 0; r < 8; ++r) {
+                                          rows[r].d = x.d[r];
+                                          rows[r].dmin = x.dmin[r];
+                                          for (int k = 0; k < 12; ++k)
+                                            rows[r].scales[k] = x.scales[8 * k + r];
+                                          Deinterleave4(x.qs, rows[r].qs, r, kQK_K / 8);
+                                        }
+                                      });
+}
+
+void RepackQ6_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
+  RepackRows<BlockQ6_K, BlockQ6_KX8>(
+      src, dst, n_rows, n_cols, [](const BlockQ6_K* rows, BlockQ6_KX8& x) {
+        for (int r = 0; r < 8; ++r) {
+          x.d[r] = rows[r].d;
+          for (int k = 0; k < 16; ++k) x.scales[16 * (k / 2) + 2 * r + k % 2] = rows[r].scales[k];
+          Interleave4(rows[r].ql, x.ql, r, kQK_K / 8);
+          Interleave4(rows[r].qh, x.qh, r, kQK_K / 16);
+        }
+      });
+}
+
+void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols) {
+  UnpackGroup<BlockQ6_K, BlockQ6_KX8>(
+      group, dst, n_cols, [](const BlockQ6_KX8& x, BlockQ6_K* rows) {
+        for (int r = 0; r < 8; ++r) {
+          rows[r].d = x.d[r];
+          for (int k = 0; k < 16; ++k) rows[r].scales[k] = x.scales[16 * (k / 2) + 2 * r + k % 2];
+          Deinterleave4(x.ql, rows[r].ql, r, kQK_K / 8);
+          Deinterleave4(x.qh, rows[r].qh, r, kQK_K / 16);
+        }
+      });
 }
 
 }  // namespace shimmy

@@ -49,6 +49,7 @@ enum class DType : uint32_t {
   // Layouts shimmy makes in memory, never read from or written to a file
   // (LookupDType and ParseDType do not know them).
   kQ4_K_X8 = kFirstInternalDType + 12,  // Q4_K, 8 rows interleaved (quant/block_types.h)
+  kQ6_K_X8 = kFirstInternalDType + 14,  // Q6_K, likewise
 };
 
 struct DTypeInfo {

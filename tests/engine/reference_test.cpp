@@ -213,12 +213,12 @@ TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
   ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q5_0.gguf", DType::kQ5_0, DType::kQ8_0);
 }
 
-TEST(Repacking, Q4_KCopiedAsInterleavedRowsGivesTheMappedFilesLogits) {
-  // Where the CPU has the kernel, Q4_K matrices become Q4_K_X8 (the same
-  // bytes, 8 rows interleaved); elsewhere they stay Q4_K.
+TEST(Repacking, KQuantsCopiedAsInterleavedRowsGiveTheMappedFilesLogits) {
+  // Where the CPU has the kernels, Q4_K and Q6_K matrices become Q4_K_X8 and
+  // Q6_K_X8 (the same bytes, 8 rows interleaved); elsewhere they stay.
   SHIMMY_REQUIRE_FIXTURES();
-  const DType copied = MatMulPrefersInterleavedQ4_K() ? DType::kQ4_K_X8 : DType::kQ4_K;
-  if (copied == DType::kQ4_K) std::printf("[ note     ] this CPU has no Q4_K_X8 kernel\n");
+  const DType copied = MatMulHasInterleavedKernels() ? DType::kQ4_K_X8 : DType::kQ4_K;
+  if (copied == DType::kQ4_K) std::printf("[ note     ] this CPU has no kernels for Q4_K_X8\n");
   ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, copied);
 }
 

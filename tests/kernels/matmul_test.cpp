@@ -230,43 +230,52 @@ TEST_P(MatMulTest, GroupEqualsSeparateMatMuls) {
   }
 }
 
-// Q4_K matrices repacked 8 rows at a time (the model does this on CPUs with
-// the kernel for it) must give each original row's reference dot product:
-// several groups, every token tile size and a remainder, real threads, and
-// as part of a group with a plain matrix.
-TEST_P(MatMulTest, InterleavedQ4_KMatchesTheRowsItCameFrom) {
-  for (int64_t n_cols : {256, 1024}) {
-    const int64_t n_rows = 40;
-    std::vector<std::byte> w;
-    for (int64_t r = 0; r < n_rows; ++r) {
-      const auto row = testing::RandomWeightRow(DType::kQ4_K, n_cols, static_cast<uint32_t>(300 + r));
-      w.insert(w.end(), row.begin(), row.end());
-    }
-    std::vector<std::byte> x8(w.size());
-    RepackQ4_KAsX8(w.data(), x8.data(), n_rows, n_cols);
-    const WeightMatrix plain{DType::kQ4_K, w.data(), n_rows, n_cols};
-    const WeightMatrix interleaved{DType::kQ4_K_X8, x8.data(), n_rows, n_cols};
-    for (int64_t n_tokens : {1, 2, 3, 4, 5, 9}) {
-      const auto x = RandomNormal(n_tokens * n_cols, static_cast<uint32_t>(50 + n_tokens));
-      QuantizedActivations xq;
-      xq.Quantize(DType::kQ8_K, x.data(), n_tokens, n_cols, n_cols);
-      const int64_t y_stride = n_rows + 3;
-      std::vector<float> y(static_cast<size_t>(n_tokens * y_stride), -1.0f);
-      std::vector<float> y_plain(y.size(), -1.0f);
-      const MatMulOutput outs[2] = {{&interleaved, y.data(), y_stride},
-                                    {&plain, y_plain.data(), y_stride}};
-      MatMulGroup(outs, 2, xq, ThreadedFor);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        for (int64_t r = 0; r < n_rows; ++r) {
-          double abs_sum;
-          const auto* act = xq.row(t);
-          testing::ExpectedDot(DType::kQ4_K, plain.row(r), act, n_cols, &abs_sum);
-          const float want = VecDotRef(DType::kQ4_K, plain.row(r), act, n_cols);
-          ASSERT_NEAR(y[t * y_stride + r], want, 2e-6 * abs_sum + 1e-30)
-              << "cols=" << n_cols << " tokens=" << n_tokens << " t=" << t << " r=" << r;
-          ASSERT_NEAR(y_plain[t * y_stride + r], want, 2e-6 * abs_sum + 1e-30);
+// Q4_K and Q6_K matrices repacked 8 rows at a time (the model does this on
+// CPUs with the kernels for it) must give each original row's reference dot
+// product: several groups, every token tile size and a remainder, real
+// threads, and as part of a group with a plain matrix.
+TEST_P(MatMulTest, InterleavedKQuantsMatchTheRowsTheyCameFrom) {
+  struct Layout {
+    DType plain, interleaved;
+    void (*repack)(const void*, void*, int64_t, int64_t);
+  };
+  for (const Layout& layout : {Layout{DType::kQ4_K, DType::kQ4_K_X8, RepackQ4_KAsX8},
+                               Layout{DType::kQ6_K, DType::kQ6_K_X8, RepackQ6_KAsX8}}) {
+    const DType type = layout.plain;
+    for (int64_t n_cols : {256, 1024}) {
+      const int64_t n_rows = 40;
+      std::vector<std::byte> w;
+      for (int64_t r = 0; r < n_rows; ++r) {
+        const auto row = testing::RandomWeightRow(type, n_cols, static_cast<uint32_t>(300 + r));
+        w.insert(w.end(), row.begin(), row.end());
+      }
+      std::vector<std::byte> x8(w.size());
+      layout.repack(w.data(), x8.data(), n_rows, n_cols);
+      const WeightMatrix plain{type, w.data(), n_rows, n_cols};
+      const WeightMatrix interleaved{layout.interleaved, x8.data(), n_rows, n_cols};
+      for (int64_t n_tokens : {1, 2, 3, 4, 5, 9}) {
+        const auto x = RandomNormal(n_tokens * n_cols, static_cast<uint32_t>(50 + n_tokens));
+        QuantizedActivations xq;
+        xq.Quantize(DType::kQ8_K, x.data(), n_tokens, n_cols, n_cols);
+        const int64_t y_stride = n_rows + 3;
+        std::vector<float> y(static_cast<size_t>(n_tokens * y_stride), -1.0f);
+        std::vector<float> y_plain(y.size(), -1.0f);
+        const MatMulOutput outs[2] = {{&interleaved, y.data(), y_stride},
+                                      {&plain, y_plain.data(), y_stride}};
+        MatMulGroup(outs, 2, xq, ThreadedFor);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          for (int64_t r = 0; r < n_rows; ++r) {
+            double abs_sum;
+            const auto* act = xq.row(t);
+            testing::ExpectedDot(type, plain.row(r), act, n_cols, &abs_sum);
+            const float want = VecDotRef(type, plain.row(r), act, n_cols);
+            ASSERT_NEAR(y[t * y_stride + r], want, 2e-6 * abs_sum + 1e-30)
+                << Name(type) << " cols=" << n_cols << " tokens=" << n_tokens << " t=" << t
+                << " r=" << r;
+            ASSERT_NEAR(y_plain[t * y_stride + r], want, 2e-6 * abs_sum + 1e-30);
+          }
+          for (int64_t r = n_rows; r < y_stride; ++r) ASSERT_EQ(y[t * y_stride + r], -1.0f);
         }
-        for (int64_t r = n_rows; r < y_stride; ++r) ASSERT_EQ(y[t * y_stride + r], -1.0f);
       }
     }
   }

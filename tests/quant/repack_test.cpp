@@ -65,5 +65,34 @@ TEST(Repack, Q4_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
   EXPECT_EQ(*RowBytes(DType::kQ4_K_X8, kCols), *RowBytes(DType::kQ4_K, kCols));
 }
 
+TEST(Repack, Q6_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
+  constexpr int64_t kRows = 16, kCols = 2 * kQK_K, kNb = kCols / kQK_K;
+  std::mt19937 rng(12);
+  std::vector<BlockQ6_K> rows(kRows * kNb);
+  for (auto& b : rows) {
+    auto* bytes = reinterpret_cast<uint8_t*>(&b);
+    for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+  }
+  std::vector<BlockQ6_KX8> x8(rows.size() / 8);
+  RepackQ6_KAsX8(rows.data(), x8.data(), kRows, kCols);
+  // The documented layout: group 1, super-block 1, row 6.
+  const BlockQ6_K& src = rows[(8 + 6) * kNb + 1];
+  const BlockQ6_KX8& grp = x8[1 * kNb + 1];
+  EXPECT_EQ(grp.d[6], src.d);
+  for (int k = 0; k < 16; ++k)
+    EXPECT_EQ(grp.scales[16 * (k / 2) + 2 * 6 + k % 2], src.scales[k]) << k;
+  for (int i = 0; i < kQK_K / 2; ++i)
+    EXPECT_EQ(grp.ql[32 * (i / 4) + 4 * 6 + i % 4], src.ql[i]) << i;
+  for (int i = 0; i < kQK_K / 4; ++i)
+    EXPECT_EQ(grp.qh[32 * (i / 4) + 4 * 6 + i % 4], src.qh[i]) << i;
+  std::vector<BlockQ6_K> back(rows.size());
+  for (int64_t g = 0; g < kRows / 8; ++g) {
+    UnpackQ6_KX8Group(x8.data() + g * kNb, back.data() + g * 8 * kNb, kCols);
+  }
+  EXPECT_EQ(std::memcmp(back.data(), rows.data(), rows.size() * sizeof(BlockQ6_K)), 0);
+  EXPECT_FALSE(ParseDType("Q6_K_X8").has_value());
+  EXPECT_EQ(*RowBytes(DType::kQ6_K_X8, kCols), *RowBytes(DType::kQ6_K, kCols));
+}
+
 }  // namespace
 }  // namespace shimmy

@@ -1,0 +1,237 @@
+// Q4_K and Q6_K weights in shimmy's 8-row interleaved layouts (BlockQ4_KX8,
+// BlockQ6_KX8) against Q8_K activations, for AVX512-VNNI: one 32-byte load
+// holds 4 weight bytes
+// of each of 8 rows, so one vpdpbusd multiplies 4 values of 8 rows with the
+// same 4 activation bytes (broadcast), and each i32 lane ends as one row's
+// sum. Sub-block scales are then one i32 multiply per 32 values of 8 rows,
+// and the results are 8 rows' outputs in one vector: no horizontal sums.
+// Per row and token that is about half the instructions of the row-wise
+// kernels (dot_k-inl.h), which is what prefill is bound by.
+//
+// Other targets multiply the same layouts by unpacking each group back into
+// plain rows (matmul.cpp); the model only repacks where these kernels exist
+// (MatMulHasInterleavedKernels).
+
+#if defined(SHIMMY_KERNELS_DOT_K_X8_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SHIMMY_KERNELS_DOT_K_X8_INL_H_
+#undef SHIMMY_KERNELS_DOT_K_X8_INL_H_
+#else
+#define SHIMMY_KERNELS_DOT_K_X8_INL_H_
+#endif
+
+#include <cstring>
+
+#include "kernels/dot_k-inl.h"
+#include "kernels/simd_common-inl.h"
+#include "quant/block_types.h"
+
+#if HWY_TARGET != HWY_SCALAR
+HWY_BEFORE_NAMESPACE();
+namespace shimmy {
+namespace HWY_NAMESPACE {
+
+#if SHIMMY_X86_VNNI
+static_assert(kN8 == 32, "one vector holds 4 bytes of each of 8 rows");
+
+// The 4 bytes at p in every i32 lane, as int8 lanes.
+HWY_INLINE VI8 Broadcast4(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return hn::BitCast(D8(), hn::Set(D32(), v));
+}
+
+// The 6-bit scales and minimums of 8 rows, unpacked with a few vector
+// operations: sc[8 s + r] and mn[8 s + r] for sub-block s of row r. The
+// packed bytes k of all rows are adjacent (scales[8 k + r]), so bytes 0-3,
+// 4-7 and 8-11 of the 8 rows are one vector each and every step of the
+// unpacking applies to all 32 of their lanes at once.
+struct X8Scales {
+  alignas(32) uint8_t sc[64];
+  alignas(32) uint8_t mn[64];
+
+  HWY_INLINE explicit X8Scales(const uint8_t* scales) {
+    const DU8 du8;
+    const VU8 v0 = hn::LoadU(du8, scales), v1 = hn::LoadU(du8, scales + 32);
+    const VU8 v2 = hn::LoadU(du8, scales + 64);
+    const VU8 low6 = hn::Set(du8, 63), low4 = hn::Set(du8, 15), bits45 = hn::Set(du8, 0x30);
+    hn::Store(hn::And(v0, low6), du8, sc);
+    hn::Store(hn::Or(hn::And(v2, low4), hn::And(hn::ShiftRight<2>(v0), bits45)), du8, sc + 32);
+    hn::Store(hn::And(v1, low6), du8, mn);
+    hn::Store(hn::Or(hn::ShiftRight<4>(v2), hn::And(hn::ShiftRight<2>(v1), bits45)), du8, mn + 32);
+  }
+  // Sub-block s of the 8 rows as i32 lanes.
+  static HWY_INLINE VI32 Lanes(const uint8_t* table, int s) {
+    const hn::Rebind<uint8_t, D32> d8x8;
+    return hn::BitCast(D32(), hn::PromoteTo(DU32(), hn::LoadU(d8x8, table + 8 * s)));
+  }
+};
+
+// y[t * y_stride + r] = row r of the group . acts[t], for r < 8, t < kT.
+template <size_t kT>
+HWY_INLINE void DotQ4_KX8Rows(const void* w_group, const uint8_t* const* acts, int64_t nb, float* y,
+                              int64_t y_stride) {
+  const auto* x = static_cast<const BlockQ4_KX8*>(w_group);
+  const DU8 du8;
+  const DF df;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  VF acc[kT];
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(df);
+  for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
+    const BlockQ4_KX8& b = x[i];
+    const X8Scales scales(b.scales);
+    VI32 isum[kT];
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
+    HWY_UNROLL(4)
+    for (int p = 0; p < 4; ++p) {
+      // Sub-blocks 2p (low nibbles) and 2p + 1 (high nibbles).
+      BlockSums<kT> lo, hi;
+      HWY_UNROLL(8)
+      for (int g = 0; g < 8; ++g) {
+        const VU8 q = hn::LoadU(du8, b.qs + 32 * (8 * p + g));
+        const VU8 q_lo = hn::And(q, hn::Set(du8, 0x0F));
+        const VU8 q_hi = hn::ShiftRight<4>(q);
+        HWY_UNROLL(4)
+        for (size_t t = 0; t < kT; ++t) {
+          const int8_t* a = ActBlock<kT>(acts, t, i).qs + 64 * p + 4 * g;
+          lo.At(t, g) = AddDotU8I8(lo.At(t, g), q_lo, Broadcast4(a));
+          hi.At(t, g) = AddDotU8I8(hi.At(t, g), q_hi, Broadcast4(a + 32));
+        }
+      }
+      const VI32 sc_lo = X8Scales::Lanes(scales.sc, 2 * p);
+      const VI32 sc_hi = X8Scales::Lanes(scales.sc, 2 * p + 1);
+      HWY_UNROLL(4)
+      for (size_t t = 0; t < kT; ++t) {
+        isum[t] =
+            hn::Add(isum[t], hn::Add(hn::Mul(lo.Total(t), sc_lo), hn::Mul(hi.Total(t), sc_hi)));
+      }
+    }
+    // Minimums: row r's sum over s of mn[s] * (bsums[2s] + bsums[2s+1]),
+    // one vpdpwssd per sub-block with mn[s] in both i16 halves of a lane.
+    VI32 msum[kT];
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) msum[t] = hn::Zero(D32());
+    HWY_UNROLL(8)
+    for (int s = 0; s < 8; ++s) {
+      const VI32 m = X8Scales::Lanes(scales.mn, s);
+      const VI16 m2 = hn::BitCast(D16(), hn::Or(m, hn::ShiftLeft<16>(m)));
+      HWY_UNROLL(4)
+      for (size_t t = 0; t < kT; ++t) {
+        const VI16 bs = hn::BitCast(D16(), Broadcast4(ActBlock<kT>(acts, t, i).bsums + 2 * s));
+        msum[t] = AddMulPairsI16(msum[t], m2, bs);
+      }
+    }
+    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(b.d)));
+    const VF dmin =
+        hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(b.dmin)));
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) {
+      const VF ad = hn::Set(df, ActBlock<kT>(acts, t, i).d);
+      acc[t] = hn::MulAdd(hn::ConvertTo(df, isum[t]), hn::Mul(d, ad), acc[t]);
+      acc[t] = hn::NegMulAdd(hn::ConvertTo(df, msum[t]), hn::Mul(dmin, ad), acc[t]);
+    }
+  }
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) hn::StoreU(acc[t], df, y + static_cast<int64_t>(t) * y_stride);
+}
+// Q6_K: values are 6 bits minus 32 in sub-blocks of 16 with int8 scales.
+// The unsigned 6-bit values go through vpdpbusd; the -32 comes back as
+// 32 * sum over sub-blocks of scale * bsum, one vpdpwssd per two sub-blocks
+// with the scales of both as the i16 pair of each row's lane.
+template <size_t kT>
+HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, int64_t nb, float* y,
+                              int64_t y_stride) {
+  const auto* x = static_cast<const BlockQ6_KX8*>(w_group);
+  const DU8 du8;
+  const hn::RebindToUnsigned<D16> du16;
+  const DF df;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  const hn::Rebind<int8_t, D16> d8x16;
+  VF acc[kT];
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(df);
+  for (int64_t i = 0; i < nb; ++i) {
+    PrefetchAhead<sizeof(x[0])>(x + i);
+    const BlockQ6_KX8& b = x[i];
+    VI32 isum[kT], osum[kT];
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) isum[t] = osum[t] = hn::Zero(D32());
+    for (int h = 0; h < 2; ++h) {
+      HWY_UNROLL(4)
+      for (int k = 0; k < 4; ++k) {
+        // Values 128 h + 32 k + 0..31: sub-blocks 8 h + 2 k and 8 h + 2 k + 1,
+        // whose scales are pair m = 4 h + k of every row.
+        const int m = 4 * h + k;
+        const VI16 pairs = hn::PromoteTo(D16(), hn::LoadU(d8x16, b.scales + 16 * m));
+        const VI32 pairs32 = hn::BitCast(D32(), pairs);
+        const VI32 scale[2] = {hn::ShiftRight<16>(hn::ShiftLeft<16>(pairs32)),
+                               hn::ShiftRight<16>(pairs32)};
+        const uint8_t* ql = b.ql + 32 * (16 * h + 8 * (k & 1));
+        const uint8_t* qh = b.qh + 32 * (8 * h);
+        for (int half = 0; half < 2; ++half) {
+          BlockSums<kT> sums;
+          HWY_UNROLL(4)
+          for (int cc = 0; cc < 4; ++cc) {
+            const int g = 4 * half + cc;
+            const VU8 l = hn::LoadU(du8, ql + 32 * g);
+            const VU8 hb = hn::LoadU(du8, qh + 32 * g);
+            VU8 v;
+            switch (k) {  // ql nibble | two bits of qh moved to bits 4-5
+              case 0:
+                v = hn::Or(hn::And(l, hn::Set(du8, 0x0F)),
+                           hn::BitCast(du8, hn::ShiftLeft<4>(hn::BitCast(
+                                                du16, hn::And(hb, hn::Set(du8, 0x03))))));
+                break;
+              case 1:
+                v = hn::Or(hn::And(l, hn::Set(du8, 0x0F)),
+                           hn::BitCast(du8, hn::ShiftLeft<2>(hn::BitCast(
+                                                du16, hn::And(hb, hn::Set(du8, 0x0C))))));
+                break;
+              case 2:
+                v = hn::Or(hn::ShiftRight<4>(l), hn::And(hb, hn::Set(du8, 0x30)));
+                break;
+              default:
+                v = hn::Or(hn::ShiftRight<4>(l),
+                           hn::BitCast(du8, hn::ShiftRight<2>(hn::BitCast(
+                                                du16, hn::And(hb, hn::Set(du8, 0xC0))))));
+                break;
+            }
+            HWY_UNROLL(4)
+            for (size_t t = 0; t < kT; ++t) {
+              const int8_t* a = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * k + 4 * g;
+              sums.At(t, cc) = AddDotU8I8(sums.At(t, cc), v, Broadcast4(a));
+            }
+          }
+          HWY_UNROLL(4)
+          for (size_t t = 0; t < kT; ++t) {
+            isum[t] = hn::Add(isum[t], hn::Mul(sums.Total(t), scale[half]));
+          }
+        }
+        HWY_UNROLL(4)
+        for (size_t t = 0; t < kT; ++t) {
+          const VI16 bs = hn::BitCast(D16(), Broadcast4(ActBlock<kT>(acts, t, i).bsums + 2 * m));
+          osum[t] = AddMulPairsI16(osum[t], pairs, bs);
+        }
+      }
+    }
+    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(b.d)));
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) {
+      const VF dd = hn::Mul(d, hn::Set(df, ActBlock<kT>(acts, t, i).d));
+      acc[t] = hn::MulAdd(hn::ConvertTo(df, isum[t]), dd, acc[t]);
+      acc[t] = hn::NegMulAdd(hn::ConvertTo(df, osum[t]), hn::Mul(dd, hn::Set(df, 32.0f)), acc[t]);
+    }
+  }
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) hn::StoreU(acc[t], df, y + static_cast<int64_t>(t) * y_stride);
+}
+#endif  // SHIMMY_X86_VNNI
+
+}  // namespace HWY_NAMESPACE
+}  // namespace shimmy
+HWY_AFTER_NAMESPACE();
+#endif  // HWY_TARGET != HWY_SCALAR
+
+#endif  // include guard toggle
