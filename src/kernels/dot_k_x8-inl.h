@@ -140,6 +140,17 @@ HWY_INLINE void DotQ4_KX8Rows(const void* w_group, const uint8_t* const* acts, i
 // The unsigned 6-bit values go through vpdpbusd; the -32 comes back as
 // 32 * sum over sub-blocks of scale * bsum, one vpdpwssd per two sub-blocks
 // with the scales of both as the i16 pair of each row's lane.
+// Scales of sub-blocks 2m and 2m+1 of the 8 rows as i16 pairs, one i32 lane
+// per row.
+HWY_INLINE VI16 ScalePairs(const int8_t* scales, int m) {
+  return hn::PromoteTo(D16(), hn::LoadU(hn::Rebind<int8_t, D16>(), scales + 16 * m));
+}
+// Sub-block 2m + e's scale of the 8 rows as i32 lanes.
+HWY_INLINE VI32 ScalesOfHalf(const int8_t* scales, int m, int e) {
+  const VI32 pairs = hn::BitCast(D32(), ScalePairs(scales, m));
+  return e == 0 ? hn::ShiftRight<16>(hn::ShiftLeft<16>(pairs)) : hn::ShiftRight<16>(pairs);
+}
+
 template <size_t kT>
 HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, int64_t nb, float* y,
                               int64_t y_stride) {
@@ -148,72 +159,64 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
   const hn::RebindToUnsigned<D16> du16;
   const DF df;
   const hn::Rebind<hwy::float16_t, DF> df16;
-  const hn::Rebind<int8_t, D16> d8x16;
   VF acc[kT];
   HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(df);
   for (int64_t i = 0; i < nb; ++i) {
     PrefetchAhead<sizeof(x[0])>(x + i);
     const BlockQ6_KX8& b = x[i];
-    VI32 isum[kT], osum[kT];
+    VI32 isum[kT];
     HWY_UNROLL(4)
-    for (size_t t = 0; t < kT; ++t) isum[t] = osum[t] = hn::Zero(D32());
+    for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
     for (int h = 0; h < 2; ++h) {
-      HWY_UNROLL(4)
-      for (int k = 0; k < 4; ++k) {
-        // Values 128 h + 32 k + 0..31: sub-blocks 8 h + 2 k and 8 h + 2 k + 1,
-        // whose scales are pair m = 4 h + k of every row.
-        const int m = 4 * h + k;
-        const VI16 pairs = hn::PromoteTo(D16(), hn::LoadU(d8x16, b.scales + 16 * m));
-        const VI32 pairs32 = hn::BitCast(D32(), pairs);
-        const VI32 scale[2] = {hn::ShiftRight<16>(hn::ShiftLeft<16>(pairs32)),
-                               hn::ShiftRight<16>(pairs32)};
-        const uint8_t* ql = b.ql + 32 * (16 * h + 8 * (k & 1));
-        const uint8_t* qh = b.qh + 32 * (8 * h);
-        for (int half = 0; half < 2; ++half) {
-          BlockSums<kT> sums;
+      for (int half = 0; half < 2; ++half) {
+        // Values 128 h + 32 k + 16 half + 0..15 for k < 4: sub-blocks
+        // 8 h + 2 k + half, each from the same three loads per 4 values.
+        BlockSums<kT> sums[4];
+        HWY_UNROLL(4)
+        for (int cc = 0; cc < 4; ++cc) {
+          const int g = 4 * half + cc;
+          const VU8 l0 = hn::LoadU(du8, b.ql + 32 * (16 * h + g));
+          const VU8 l1 = hn::LoadU(du8, b.ql + 32 * (16 * h + 8 + g));
+          const VU8 hb = hn::LoadU(du8, b.qh + 32 * (8 * h + g));
+          const VU8 low4 = hn::Set(du8, 0x0F);
+          // ql nibble | two bits of qh moved to bits 4-5
+          const VU8 v[4] = {
+              hn::Or(hn::And(l0, low4), hn::BitCast(du8, hn::ShiftLeft<4>(hn::BitCast(
+                                                       du16, hn::And(hb, hn::Set(du8, 0x03)))))),
+              hn::Or(hn::And(l1, low4), hn::BitCast(du8, hn::ShiftLeft<2>(hn::BitCast(
+                                                       du16, hn::And(hb, hn::Set(du8, 0x0C)))))),
+              hn::Or(hn::ShiftRight<4>(l0), hn::And(hb, hn::Set(du8, 0x30))),
+              hn::Or(hn::ShiftRight<4>(l1), hn::BitCast(du8, hn::ShiftRight<2>(hn::BitCast(
+                                                            du16, hn::And(hb, hn::Set(du8, 0xC0))))))};
           HWY_UNROLL(4)
-          for (int cc = 0; cc < 4; ++cc) {
-            const int g = 4 * half + cc;
-            const VU8 l = hn::LoadU(du8, ql + 32 * g);
-            const VU8 hb = hn::LoadU(du8, qh + 32 * g);
-            VU8 v;
-            switch (k) {  // ql nibble | two bits of qh moved to bits 4-5
-              case 0:
-                v = hn::Or(hn::And(l, hn::Set(du8, 0x0F)),
-                           hn::BitCast(du8, hn::ShiftLeft<4>(hn::BitCast(
-                                                du16, hn::And(hb, hn::Set(du8, 0x03))))));
-                break;
-              case 1:
-                v = hn::Or(hn::And(l, hn::Set(du8, 0x0F)),
-                           hn::BitCast(du8, hn::ShiftLeft<2>(hn::BitCast(
-                                                du16, hn::And(hb, hn::Set(du8, 0x0C))))));
-                break;
-              case 2:
-                v = hn::Or(hn::ShiftRight<4>(l), hn::And(hb, hn::Set(du8, 0x30)));
-                break;
-              default:
-                v = hn::Or(hn::ShiftRight<4>(l),
-                           hn::BitCast(du8, hn::ShiftRight<2>(hn::BitCast(
-                                                du16, hn::And(hb, hn::Set(du8, 0xC0))))));
-                break;
-            }
+          for (int k = 0; k < 4; ++k) {
             HWY_UNROLL(4)
             for (size_t t = 0; t < kT; ++t) {
               const int8_t* a = ActBlock<kT>(acts, t, i).qs + 128 * h + 32 * k + 4 * g;
-              sums.At(t, cc) = AddDotU8I8(sums.At(t, cc), v, Broadcast4(a));
+              sums[k].At(t, cc) = AddDotU8I8(sums[k].At(t, cc), v[k], Broadcast4(a));
             }
-          }
-          HWY_UNROLL(4)
-          for (size_t t = 0; t < kT; ++t) {
-            isum[t] = hn::Add(isum[t], hn::Mul(sums.Total(t), scale[half]));
           }
         }
         HWY_UNROLL(4)
-        for (size_t t = 0; t < kT; ++t) {
-          const VI16 bs = hn::BitCast(D16(), Broadcast4(ActBlock<kT>(acts, t, i).bsums + 2 * m));
-          osum[t] = AddMulPairsI16(osum[t], pairs, bs);
+        for (int k = 0; k < 4; ++k) {
+          const VI32 scale = ScalesOfHalf(b.scales, 4 * h + k, half);
+          HWY_UNROLL(4)
+          for (size_t t = 0; t < kT; ++t) isum[t] = hn::Add(isum[t], hn::Mul(sums[k].Total(t), scale));
         }
+      }
+    }
+    // The -32: 32 * sum over sub-blocks of scale * bsum, as above.
+    VI32 osum[kT];
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) osum[t] = hn::Zero(D32());
+    HWY_UNROLL(8)
+    for (int m = 0; m < 8; ++m) {
+      const VI16 pairs = ScalePairs(b.scales, m);
+      HWY_UNROLL(4)
+      for (size_t t = 0; t < kT; ++t) {
+        const VI16 bs = hn::BitCast(D16(), Broadcast4(ActBlock<kT>(acts, t, i).bsums + 2 * m));
+        osum[t] = AddMulPairsI16(osum[t], pairs, bs);
       }
     }
     const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(b.d)));
