@@ -243,6 +243,7 @@ Status Parser::Parse(GgufFile& out, uint64_t& data_start) {
                   std::to_string(info->block_size));
     }
     t.n_bytes = n / info->block_size * info->block_bytes;
+    t.file_type = t.type;
     t.file_n_bytes = t.n_bytes;
     if (auto st = Read(t.offset, "tensor offset"); !st) return st;
     if (t.offset % out.alignment_ != 0) {

@@ -42,6 +42,7 @@ struct TensorInfo {
   uint64_t n_bytes = 0;
   // As the file stores it; type and n_bytes differ when the copy into
   // memory converted the tensor (see CopyTensorsToMemory).
+  DType file_type = DType::kF32;
   uint64_t file_n_bytes = 0;
   uint64_t offset = 0;  // relative to its file's data section
   uint32_t shard = 0;   // which file of a split model holds the data

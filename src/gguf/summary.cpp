@@ -17,20 +17,22 @@ Summary Summarize(const GgufFile& file) {
 
   std::vector<TypeCount> counts;
   std::vector<TypeCount> matrix_counts;
+  // The file's types and sizes, also after the copy into memory converted
+  // tensors into shimmy's own layouts.
   auto add = [](std::vector<TypeCount>& list, const TensorInfo& t) {
     auto it = std::find_if(list.begin(), list.end(),
-                           [&](const TypeCount& c) { return c.type == t.type; });
+                           [&](const TypeCount& c) { return c.type == t.file_type; });
     if (it == list.end()) {
-      list.push_back({t.type});
+      list.push_back({t.file_type});
       it = list.end() - 1;
     }
     it->n_tensors++;
     it->n_elements += t.n_elements;
-    it->n_bytes += t.n_bytes;
+    it->n_bytes += t.file_n_bytes;
   };
   for (const TensorInfo& t : file.tensors()) {
     s.n_params += t.n_elements;
-    s.n_tensor_bytes += t.n_bytes;
+    s.n_tensor_bytes += t.file_n_bytes;
     add(counts, t);
     if (t.shape.size() >= 2) add(matrix_counts, t);
   }

@@ -95,6 +95,7 @@ TEST(GgufReader, CopyTensorsToMemoryConvertsTheTensorsItIsTold) {
   const auto is_norm = [](const TensorInfo& t) {
     return t.type == DType::kF32 && t.name.find("norm") != std::string::npos;
   };
+  const Summary file_summary = Summarize(*f);
   int converted = 0;
   auto copied = f->CopyTensorsToMemory([&](const TensorInfo& t) -> std::optional<TensorConversion> {
     if (!is_norm(t)) return std::nullopt;
@@ -119,6 +120,7 @@ TEST(GgufReader, CopyTensorsToMemoryConvertsTheTensorsItIsTold) {
     ++seen;
     EXPECT_EQ(t.n_bytes, t.n_elements * 2) << t.name;
     EXPECT_EQ(t.file_n_bytes, t.n_elements * 4) << t.name;
+    EXPECT_EQ(t.file_type, DType::kF32) << t.name;
     for (uint64_t k = 0; k < t.n_elements; ++k) {
       uint16_t h;
       std::memcpy(&h, t.data + 2 * k, 2);
@@ -126,6 +128,15 @@ TEST(GgufReader, CopyTensorsToMemoryConvertsTheTensorsItIsTold) {
     }
   }
   EXPECT_EQ(seen, converted);
+  // What the file holds is still reported as the file has it.
+  const Summary summary = Summarize(*f);
+  EXPECT_EQ(summary.n_tensor_bytes, file_summary.n_tensor_bytes);
+  EXPECT_EQ(summary.dominant_type, file_summary.dominant_type);
+  ASSERT_EQ(summary.types.size(), file_summary.types.size());
+  for (size_t i = 0; i < summary.types.size(); ++i) {
+    EXPECT_EQ(summary.types[i].type, file_summary.types[i].type);
+    EXPECT_EQ(summary.types[i].n_bytes, file_summary.types[i].n_bytes);
+  }
 }
 
 TEST(GgufReader, CopyTensorsToMemoryKeepsEveryByteAndTheAlignment) {
