@@ -50,6 +50,21 @@ struct MatMulJob {
   int64_t y_stride;
 };
 
+// Tokens [t0, t0 + n) of a job's activations, n <= kTileTokens: the rows
+// and decoded block scales one register tile multiplies.
+struct TokenTile {
+  int64_t n;
+  const uint8_t* acts[kTileTokens];
+  const float* scales[kTileTokens];
+
+  TokenTile(const MatMulJob& job, int64_t t0) : n(std::min(kTileTokens, job.n_tokens - t0)) {
+    for (int64_t j = 0; j < n; ++j) {
+      acts[j] = job.act + static_cast<size_t>(t0 + j) * job.act_row_bytes;
+      scales[j] = job.act_scales + static_cast<size_t>(t0 + j) * job.act_scales_stride;
+    }
+  }
+};
+
 // Q8_0 and Q8_1 rows carry F16 block scales (and Q8_1 sums). The kernels
 // read them as floats decoded once per token: d of every block, then for
 // Q8_1 the s of every block. Other formats need none.
@@ -199,13 +214,10 @@ HWY_NOINLINE void DotGroupX8(DType type, const uint8_t* group, const uint8_t* co
 void MatMulGroupsX8(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
   assert(row_begin % 8 == 0 && row_end % 8 == 0);
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
-    const int64_t nt = std::min(kTileTokens, job.n_tokens - t0);
-    const uint8_t* acts[kTileTokens];
-    const float* scales[kTileTokens];
-    for (int64_t j = 0; j < nt; ++j) {
-      acts[j] = job.act + static_cast<size_t>(t0 + j) * job.act_row_bytes;
-      scales[j] = job.act_scales + static_cast<size_t>(t0 + j) * job.act_scales_stride;
-    }
+    const TokenTile tile(job, t0);
+    const int64_t nt = tile.n;
+    const uint8_t* const* acts = tile.acts;
+    const float* const* scales = tile.scales;
     for (int64_t r = row_begin; r < row_end; r += 8) {
       const uint8_t* w = job.w + static_cast<size_t>(r) * job.w_row_bytes;
       float* y = job.y + t0 * job.y_stride + r;
@@ -233,13 +245,10 @@ void MatMulRowsImpl(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
     return MatMulGroupsX8(job, row_begin, row_end);
   }
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
-    const int64_t nt = std::min(kTileTokens, job.n_tokens - t0);
-    const uint8_t* acts[kTileTokens];
-    const float* scales[kTileTokens];
-    for (int64_t j = 0; j < nt; ++j) {
-      acts[j] = job.act + static_cast<size_t>(t0 + j) * job.act_row_bytes;
-      scales[j] = job.act_scales + static_cast<size_t>(t0 + j) * job.act_scales_stride;
-    }
+    const TokenTile tile(job, t0);
+    const int64_t nt = tile.n;
+    const uint8_t* const* acts = tile.acts;
+    const float* const* scales = tile.scales;
     float* y = job.y + t0 * job.y_stride;
     for (int64_t r = row_begin; r < row_end; ++r) {
       const uint8_t* w = job.w + static_cast<size_t>(r) * job.w_row_bytes;
