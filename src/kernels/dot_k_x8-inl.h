@@ -1,10 +1,10 @@
 // Q4_K and Q6_K weights in shimmy's 8-row interleaved layouts (BlockQ4_KX8,
-// BlockQ6_KX8) against Q8_K activations, for AVX512-VNNI: one 32-byte load
-// holds 4 weight bytes
-// of each of 8 rows, so one vpdpbusd multiplies 4 values of 8 rows with the
-// same 4 activation bytes (broadcast), and each i32 lane ends as one row's
-// sum. Sub-block scales are then one i32 multiply per 32 values of 8 rows,
-// and the results are 8 rows' outputs in one vector: no horizontal sums.
+// BlockQ6_KX8) against Q8_K activations, for AVX512-VNNI. One 32-byte load
+// holds 4 weight bytes of each of 8 rows, so one vpdpbusd multiplies 4
+// values of 8 rows with the same 4 activation bytes (a broadcast), and each
+// i32 lane ends as one row's sum. Sub-block scales are then one i32
+// multiply per sub-block of 8 rows, and the results are 8 rows' outputs in
+// one vector: no horizontal sums.
 // Per row and token that is about half the instructions of the row-wise
 // kernels (dot_k-inl.h), which is what prefill is bound by.
 //
@@ -147,10 +147,7 @@ HWY_INLINE void DotQ4_KX8Rows(const void* w_group, const uint8_t* const* acts, i
   HWY_UNROLL(4)
   for (size_t t = 0; t < kT; ++t) hn::StoreU(acc[t], df, y + static_cast<int64_t>(t) * y_stride);
 }
-// Q6_K: values are 6 bits minus 32 in sub-blocks of 16 with int8 scales.
-// The unsigned 6-bit values go through vpdpbusd; the -32 comes back as
-// 32 * sum over sub-blocks of scale * bsum, one vpdpwssd per two sub-blocks
-// with the scales of both as the i16 pair of each row's lane.
+
 // Scales of sub-blocks 2m and 2m+1 of the 8 rows as i16 pairs, one i32 lane
 // per row.
 HWY_INLINE VI16 ScalePairs(const int8_t* scales, int m) {
@@ -162,12 +159,27 @@ HWY_INLINE VI32 ScalesOfHalf(const int8_t* scales, int m, int e) {
   return e == 0 ? hn::ShiftRight<16>(hn::ShiftLeft<16>(pairs)) : hn::ShiftRight<16>(pairs);
 }
 
+// The two bits `mask` of every qh byte moved to bits 4-5 (shifted left by
+// kLeft, right by -kLeft), to OR onto a ql nibble. The bits stay inside
+// their byte, so 16-bit shifts serve.
+template <int kLeft>
+HWY_INLINE VU8 QhBits(VU8 qh, uint8_t mask) {
+  const hn::RebindToUnsigned<D16> du16;
+  const auto bits = hn::BitCast(du16, hn::And(qh, hn::Set(DU8(), mask)));
+  if constexpr (kLeft > 0) return hn::BitCast(DU8(), hn::ShiftLeft<kLeft>(bits));
+  if constexpr (kLeft < 0) return hn::BitCast(DU8(), hn::ShiftRight<-kLeft>(bits));
+  return hn::BitCast(DU8(), bits);
+}
+
+// Q6_K: values are 6 bits minus 32 in sub-blocks of 16 with int8 scales.
+// The unsigned 6-bit values go through vpdpbusd; the -32 comes back as
+// 32 * sum over sub-blocks of scale * bsum, one vpdpwssd per two sub-blocks
+// with the scales of both as the i16 pair of each row's lane.
 template <size_t kT>
 HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, int64_t nb, float* y,
                               int64_t y_stride) {
   const auto* x = static_cast<const BlockQ6_KX8*>(w_group);
   const DU8 du8;
-  const hn::RebindToUnsigned<D16> du16;
   const DF df;
   const hn::Rebind<hwy::float16_t, DF> df16;
   VF acc[kT];
@@ -191,15 +203,10 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
           const VU8 l1 = hn::LoadU(du8, b.ql + 32 * (16 * h + 8 + g));
           const VU8 hb = hn::LoadU(du8, b.qh + 32 * (8 * h + g));
           const VU8 low4 = hn::Set(du8, 0x0F);
-          // ql nibble | two bits of qh moved to bits 4-5
-          const VU8 v[4] = {
-              hn::Or(hn::And(l0, low4), hn::BitCast(du8, hn::ShiftLeft<4>(hn::BitCast(
-                                                       du16, hn::And(hb, hn::Set(du8, 0x03)))))),
-              hn::Or(hn::And(l1, low4), hn::BitCast(du8, hn::ShiftLeft<2>(hn::BitCast(
-                                                       du16, hn::And(hb, hn::Set(du8, 0x0C)))))),
-              hn::Or(hn::ShiftRight<4>(l0), hn::And(hb, hn::Set(du8, 0x30))),
-              hn::Or(hn::ShiftRight<4>(l1), hn::BitCast(du8, hn::ShiftRight<2>(hn::BitCast(
-                                                            du16, hn::And(hb, hn::Set(du8, 0xC0))))))};
+          const VU8 v[4] = {hn::Or(hn::And(l0, low4), QhBits<4>(hb, 0x03)),
+                            hn::Or(hn::And(l1, low4), QhBits<2>(hb, 0x0C)),
+                            hn::Or(hn::ShiftRight<4>(l0), QhBits<0>(hb, 0x30)),
+                            hn::Or(hn::ShiftRight<4>(l1), QhBits<-2>(hb, 0xC0))};
           HWY_UNROLL(4)
           for (int k = 0; k < 4; ++k) {
             HWY_UNROLL(4)
@@ -213,11 +220,13 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
         for (int k = 0; k < 4; ++k) {
           const VI32 scale = ScalesOfHalf(b.scales, 4 * h + k, half);
           HWY_UNROLL(4)
-          for (size_t t = 0; t < kT; ++t) isum[t] = hn::Add(isum[t], hn::Mul(sums[k].Total(t), scale));
+          for (size_t t = 0; t < kT; ++t) {
+            isum[t] = hn::Add(isum[t], hn::Mul(sums[k].Total(t), scale));
+          }
         }
       }
     }
-    // The -32: 32 * sum over sub-blocks of scale * bsum, as above.
+    // The -32: 32 * sum over sub-blocks of scale * bsum.
     VI32 osum[kT];
     HWY_UNROLL(4)
     for (size_t t = 0; t < kT; ++t) osum[t] = hn::Zero(D32());
