@@ -67,56 +67,56 @@ void UnpackGroup(const void* group, void* dst, int64_t n_cols, Unpack unpack) {
   }
 }
 
+// One super-block of 8 rows into and out of each layout (block_types.h).
+void PackQ4_K(const BlockQ4_K* rows, BlockQ4_KX8& x) {
+  for (int r = 0; r < 8; ++r) {
+    x.d[r] = rows[r].d;
+    x.dmin[r] = rows[r].dmin;
+    for (int k = 0; k < 12; ++k) x.scales[8 * k + r] = rows[r].scales[k];
+    Interleave4(rows[r].qs, x.qs, r, kQK_K / 8);
+  }
+}
+void UnpackQ4_K(const BlockQ4_KX8& x, BlockQ4_K* rows) {
+  for (int r = 0; r < 8; ++r) {
+    rows[r].d = x.d[r];
+    rows[r].dmin = x.dmin[r];
+    for (int k = 0; k < 12; ++k) rows[r].scales[k] = x.scales[8 * k + r];
+    Deinterleave4(x.qs, rows[r].qs, r, kQK_K / 8);
+  }
+}
+void PackQ6_K(const BlockQ6_K* rows, BlockQ6_KX8& x) {
+  for (int r = 0; r < 8; ++r) {
+    x.d[r] = rows[r].d;
+    for (int k = 0; k < 16; ++k) x.scales[16 * (k / 2) + 2 * r + k % 2] = rows[r].scales[k];
+    Interleave4(rows[r].ql, x.ql, r, kQK_K / 8);
+    Interleave4(rows[r].qh, x.qh, r, kQK_K / 16);
+  }
+}
+void UnpackQ6_K(const BlockQ6_KX8& x, BlockQ6_K* rows) {
+  for (int r = 0; r < 8; ++r) {
+    rows[r].d = x.d[r];
+    for (int k = 0; k < 16; ++k) rows[r].scales[k] = x.scales[16 * (k / 2) + 2 * r + k % 2];
+    Deinterleave4(x.ql, rows[r].ql, r, kQK_K / 8);
+    Deinterleave4(x.qh, rows[r].qh, r, kQK_K / 16);
+  }
+}
+
 }  // namespace
 
 void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
-  RepackRows<BlockQ4_K, BlockQ4_KX8>(src, dst, n_rows, n_cols,
-                                     [](const BlockQ4_K* rows, BlockQ4_KX8& x) {
-                                       for (int r = 0; r < 8; ++r) {
-                                         x.d[r] = rows[r].d;
-                                         x.dmin[r] = rows[r].dmin;
-                                         for (int k = 0; k < 12; ++k)
-                                           x.scales[8 * k + r] = rows[r].scales[k];
-                                         Interleave4(rows[r].qs, x.qs, r, kQK_K / 8);
-                                       }
-                                     });
+  RepackRows<BlockQ4_K, BlockQ4_KX8>(src, dst, n_rows, n_cols, PackQ4_K);
 }
 
 void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols) {
-  UnpackGroup<BlockQ4_K, BlockQ4_KX8>(group, dst, n_cols,
-                                      [](const BlockQ4_KX8& x, BlockQ4_K* rows) {
-                                        for (int r = 0; r < 8; ++r) {
-                                          rows[r].d = x.d[r];
-                                          rows[r].dmin = x.dmin[r];
-                                          for (int k = 0; k < 12; ++k)
-                                            rows[r].scales[k] = x.scales[8 * k + r];
-                                          Deinterleave4(x.qs, rows[r].qs, r, kQK_K / 8);
-                                        }
-                                      });
+  UnpackGroup<BlockQ4_K, BlockQ4_KX8>(group, dst, n_cols, UnpackQ4_K);
 }
 
 void RepackQ6_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
-  RepackRows<BlockQ6_K, BlockQ6_KX8>(
-      src, dst, n_rows, n_cols, [](const BlockQ6_K* rows, BlockQ6_KX8& x) {
-        for (int r = 0; r < 8; ++r) {
-          x.d[r] = rows[r].d;
-          for (int k = 0; k < 16; ++k) x.scales[16 * (k / 2) + 2 * r + k % 2] = rows[r].scales[k];
-          Interleave4(rows[r].ql, x.ql, r, kQK_K / 8);
-          Interleave4(rows[r].qh, x.qh, r, kQK_K / 16);
-        }
-      });
+  RepackRows<BlockQ6_K, BlockQ6_KX8>(src, dst, n_rows, n_cols, PackQ6_K);
 }
 
 void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols) {
-  UnpackGroup<BlockQ6_K, BlockQ6_KX8>(
-      group, dst, n_cols, [](const BlockQ6_KX8& x, BlockQ6_K* rows) {
-        for (int r = 0; r < 8; ++r) {
-          rows[r].d = x.d[r];
-          for (int k = 0; k < 16; ++k) rows[r].scales[k] = x.scales[16 * (k / 2) + 2 * r + k % 2];
-          Deinterleave4(x.ql, rows[r].ql, r, kQK_K / 8);
-          Deinterleave4(x.qh, rows[r].qh, r, kQK_K / 16);
-        }
-      });
+  UnpackGroup<BlockQ6_K, BlockQ6_KX8>(group, dst, n_cols, UnpackQ6_K);
 }
 
 }  // namespace shimmy
