@@ -1,8 +1,10 @@
 // Matrix products of quantized weights with float activations, the bulk of
-// an LLM forward pass. Weights stay in their stored format; activations are
-// converted once per token into the weight type's vec-dot format (see
-// quant/quant.h, VecDotType), exactly as llama.cpp's CPU backend does, so
-// results match it up to float summation order.
+// an LLM forward pass. Weights stay in their stored format (or one of the
+// 8-row interleaved layouts the model may repack them into, see
+// MatMulHasInterleavedKernels); activations are converted once per token
+// into the weight type's vec-dot format (see quant/quant.h, VecDotType),
+// exactly as llama.cpp's CPU backend does, so results match it up to float
+// summation order.
 //
 //   WeightMatrix wq{tensor.type, tensor.data, n_rows, n_cols};
 //   QuantizedActivations xq;
