@@ -220,6 +220,16 @@ TEST(Repacking, KQuantsCopiedAsInterleavedRowsGiveTheMappedFilesLogits) {
   const DType copied = MatMulHasInterleavedKernels() ? DType::kQ4_K_X8 : DType::kQ4_K;
   if (copied == DType::kQ4_K) std::printf("[ note     ] this CPU has no kernels for Q4_K_X8\n");
   ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, copied);
+  if (copied == DType::kQ4_K) return;
+  // The file's Q6_K matrices (output, some ffn_down) were repacked too.
+  Loaded m = Load(testing::FixturesDir() / "models" / "tiny-random-llama-Q4_K_M.gguf", 64,
+                  WeightMemory::kHugePages);
+  ASSERT_TRUE(m.model);
+  int q6_repacked = 0;
+  for (const auto& t : m.model->file().tensors()) {
+    q6_repacked += t.file_type == DType::kQ6_K && t.type == DType::kQ6_K_X8;
+  }
+  EXPECT_GT(q6_repacked, 0);
 }
 
 }  // namespace

@@ -67,24 +67,19 @@ TEST(WeightMemory, HugePageCopyGivesBitIdenticalLogits) {
 TEST(WeightMemory, EnvironmentOverridesOnlyTheAutomaticChoice) {
   SHIMMY_REQUIRE_FIXTURES();
   const std::string path = FixtureModel("stories260K.gguf");
-  const char* saved = std::getenv("SHIMMY_WEIGHT_MEMORY");
-  const std::string saved_value = saved ? saved : "";
-  ::setenv("SHIMMY_WEIGHT_MEMORY", "mapped", 1);
-  auto m = Model::Load(path);
-  ASSERT_TRUE(m.ok());
-  EXPECT_EQ((*m)->weight_memory(), WeightMemory::kMapped);
-  auto forced = Model::Load(path, WeightMemory::kHugePages);
-  ASSERT_TRUE(forced.ok());
-  EXPECT_EQ((*forced)->weight_memory(), WeightMemory::kHugePages);
-  ::setenv("SHIMMY_WEIGHT_MEMORY", "huge", 1);
+  {
+    const ScopedEnv env("SHIMMY_WEIGHT_MEMORY", "mapped");
+    auto m = Model::Load(path);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ((*m)->weight_memory(), WeightMemory::kMapped);
+    auto forced = Model::Load(path, WeightMemory::kHugePages);
+    ASSERT_TRUE(forced.ok());
+    EXPECT_EQ((*forced)->weight_memory(), WeightMemory::kHugePages);
+  }
+  const ScopedEnv env("SHIMMY_WEIGHT_MEMORY", "huge");
   auto h = Model::Load(path);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ((*h)->weight_memory(), WeightMemory::kHugePages);
-  if (saved) {
-    ::setenv("SHIMMY_WEIGHT_MEMORY", saved_value.c_str(), 1);
-  } else {
-    ::unsetenv("SHIMMY_WEIGHT_MEMORY");
-  }
 }
 
 TEST(WeightMemory, AutomaticChoiceCopiesSmallModelsWhenHugePagesExist) {
