@@ -31,11 +31,20 @@ const Matrix& GetMatrix(DType type, int64_t n_rows, int64_t n_cols) {
     if (m->view.type == type && m->view.n_rows == n_rows && m->view.n_cols == n_cols) return *m;
   }
   auto m = std::make_unique<Matrix>();
-  if (type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8) {  // repacked as the model does
-    const bool q4 = type == DType::kQ4_K_X8;
-    const Matrix& plain = GetMatrix(q4 ? DType::kQ4_K : DType::kQ6_K, n_rows, n_cols);
+  if (type == DType::kQ8_0_X8 || type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8) {
+    // Repacked as the model does.
+    DType plain_type = DType::kQ6_K;
+    auto repack = RepackQ6_KAsX8;
+    if (type == DType::kQ8_0_X8) {
+      plain_type = DType::kQ8_0;
+      repack = RepackQ8_0AsX8;
+    } else if (type == DType::kQ4_K_X8) {
+      plain_type = DType::kQ4_K;
+      repack = RepackQ4_KAsX8;
+    }
+    const Matrix& plain = GetMatrix(plain_type, n_rows, n_cols);
     m->bytes.resize(plain.bytes.size());
-    (q4 ? RepackQ4_KAsX8 : RepackQ6_KAsX8)(plain.bytes.data(), m->bytes.data(), n_rows, n_cols);
+    repack(plain.bytes.data(), m->bytes.data(), n_rows, n_cols);
     m->view = WeightMatrix{type, m->bytes.data(), n_rows, n_cols};
     cache.push_back(std::move(m));
     return *cache.back();
@@ -135,6 +144,7 @@ void PrefillShapes(benchmark::internal::Benchmark* b) {
 SHIMMY_BENCH_TYPE(Q4_K)
 SHIMMY_BENCH_TYPE(Q4_K_X8)
 SHIMMY_BENCH_TYPE(Q8_0)
+SHIMMY_BENCH_TYPE(Q8_0_X8)
 SHIMMY_BENCH_TYPE(F16)
 SHIMMY_BENCH_TYPE(Q4_0)
 SHIMMY_BENCH_TYPE(Q5_0)

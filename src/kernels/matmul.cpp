@@ -15,12 +15,11 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "hwy/highway.h"
 #include "kernels/dot_float-inl.h"
 #include "kernels/dot_k-inl.h"
-#include "kernels/dot_k_x8-inl.h"
 #include "kernels/dot_q32-inl.h"
+#include "kernels/dot_x8-inl.h"
 #include "kernels/quantize_act-inl.h"
 // clang-format on
 
@@ -65,13 +64,18 @@ struct TokenTile {
   }
 };
 
+// The 8-row layouts (quant/block_types.h), addressed a group at a time.
+bool IsInterleaved(DType type) {
+  return type == DType::kQ8_0_X8 || type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8;
+}
+
 // Q8_0 and Q8_1 rows carry F16 block scales (and Q8_1 sums). The kernels
-// read them as floats decoded once per token: d of every block, then for
-// Q8_1 the s of every block. Other formats need none.
+// read them as floats decoded once per token: d of every block, then the
+// s of every block (Q8_1), or the sum of every block's quants (Q8_0, for
+// the Q8_0_X8 kernel; exact in a float). Other formats need none.
 size_t ActScaleCount(DType act_type, int64_t n) {
   switch (act_type) {
     case DType::kQ8_0:
-      return static_cast<size_t>(n / kQK);
     case DType::kQ8_1:
       return static_cast<size_t>(2 * (n / kQK));
     default:
@@ -83,7 +87,12 @@ void DecodeActScales(DType act_type, const void* row, int64_t n, float* out) {
   const int64_t nb = n / kQK;
   if (act_type == DType::kQ8_0) {
     const auto* b = static_cast<const BlockQ8_0*>(row);
-    for (int64_t i = 0; i < nb; ++i) out[i] = F16ToF32(b[i].d);
+    for (int64_t i = 0; i < nb; ++i) {
+      int sum = 0;
+      for (int8_t q : b[i].qs) sum += q;
+      out[i] = F16ToF32(b[i].d);
+      out[nb + i] = static_cast<float>(sum);
+    }
   } else if (act_type == DType::kQ8_1) {
     const auto* b = static_cast<const BlockQ8_1*>(row);
     for (int64_t i = 0; i < nb; ++i) {
@@ -183,24 +192,39 @@ bool HasInterleavedKernelsImpl() {
 }
 
 // y[t * y_stride + r] = row r of an 8-row group . acts[t] for r < 8; type
-// is Q4_K_X8 or Q6_K_X8.
+// is Q8_0_X8, Q4_K_X8 or Q6_K_X8.
 template <size_t kT>
 HWY_NOINLINE void DotGroupX8(DType type, const uint8_t* group, const uint8_t* const* acts,
                              const float* const* act_scales, int64_t n, float* y,
                              int64_t y_stride) {
 #if HWY_TARGET != HWY_SCALAR && SHIMMY_X86_VNNI
-  (void)act_scales;
-  if (type == DType::kQ4_K_X8) return DotQ4_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
-  return DotQ6_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
+  switch (type) {
+    case DType::kQ8_0_X8: {
+      const float* sums[kT];
+      for (size_t t = 0; t < kT; ++t) sums[t] = act_scales[t] + n / kQK;
+      return DotQ8_0X8Rows<kT>(group, acts, act_scales, sums, n / kQK, y, y_stride);
+    }
+    case DType::kQ4_K_X8:
+      return DotQ4_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
+    default:
+      return DotQ6_KX8Rows<kT>(group, acts, n / kQK_K, y, y_stride);
+  }
 #else
   // Correct everywhere, fast nowhere: the model does not make these layouts
   // for targets without the kernels above, but the tests run every target.
-  const bool q4 = type == DType::kQ4_K_X8;
-  const DType plain = q4 ? DType::kQ4_K : DType::kQ6_K;
+  DType plain = DType::kQ6_K;
+  void (*unpack)(const void*, void*, int64_t) = UnpackQ6_KX8Group;
+  if (type == DType::kQ8_0_X8) {
+    plain = DType::kQ8_0;
+    unpack = UnpackQ8_0X8Group;
+  } else if (type == DType::kQ4_K_X8) {
+    plain = DType::kQ4_K;
+    unpack = UnpackQ4_KX8Group;
+  }
   const size_t row_bytes = static_cast<size_t>(*RowBytes(plain, static_cast<uint64_t>(n)));
   thread_local std::vector<uint8_t> rows;
   if (rows.size() < 8 * row_bytes) rows.resize(8 * row_bytes);
-  (q4 ? UnpackQ4_KX8Group : UnpackQ6_KX8Group)(group, rows.data(), n);
+  unpack(group, rows.data(), n);
   for (int64_t r = 0; r < 8; ++r) {
     float out[kT];
     DotRow<kT>(plain, rows.data() + r * row_bytes, acts, act_scales, n, out);
@@ -241,9 +265,7 @@ void MatMulGroupsX8(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
 
 // Rows [row_begin, row_end) of the job, every token.
 void MatMulRowsImpl(const MatMulJob& job, int64_t row_begin, int64_t row_end) {
-  if (job.type == DType::kQ4_K_X8 || job.type == DType::kQ6_K_X8) {
-    return MatMulGroupsX8(job, row_begin, row_end);
-  }
+  if (IsInterleaved(job.type)) return MatMulGroupsX8(job, row_begin, row_end);
   for (int64_t t0 = 0; t0 < job.n_tokens; t0 += kTileTokens) {
     const TokenTile tile(job, t0);
     const int64_t nt = tile.n;
@@ -288,15 +310,13 @@ size_t WeightMatrix::row_bytes() const {
   return static_cast<size_t>(RowBytes(type, static_cast<uint64_t>(n_cols)).value_or(0));
 }
 
-bool MatMulSupports(DType weight) {
-  return IsWeightType(weight) || weight == DType::kQ4_K_X8 || weight == DType::kQ6_K_X8;
-}
+bool MatMulSupports(DType weight) { return IsWeightType(weight) || IsInterleaved(weight); }
 
 bool MatMulHasInterleavedKernels() { return HWY_DYNAMIC_DISPATCH(HasInterleavedKernelsImpl)(); }
 
 float VecDot(DType weight, const void* w_row, const void* act_row, int64_t n) {
   // Rows of the interleaved layouts exist only in groups of 8.
-  assert(weight != DType::kQ4_K_X8 && weight != DType::kQ6_K_X8);
+  assert(!IsInterleaved(weight));
   return HWY_DYNAMIC_DISPATCH(VecDotImpl)(weight, w_row, act_row, n);
 }
 

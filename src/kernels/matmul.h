@@ -48,13 +48,13 @@ struct WeightMatrix {
 
 // Whether MatMul supports weights of this type (F32, F16, BF16, Q4_0, Q4_1,
 // Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS, MXFP4, and the in-memory
-// Q4_K_X8 and Q6_K_X8).
+// Q8_0_X8, Q4_K_X8 and Q6_K_X8).
 bool MatMulSupports(DType weight);
 
 // Whether this CPU has the kernels for the 8-row interleaved layouts
-// Q4_K_X8 and Q6_K_X8 (quant/block_types.h; AVX512-VNNI): then Q4_K and
-// Q6_K matrices of 8k rows multiply faster repacked that way
-// (RepackQ4_KAsX8, RepackQ6_KAsX8). Elsewhere MatMul still accepts those
+// Q8_0_X8, Q4_K_X8 and Q6_K_X8 (quant/block_types.h; AVX512-VNNI): then
+// Q8_0 (and Q5_0), Q4_K and Q6_K matrices of 8k rows multiply faster
+// repacked that way (RepackQ8_0AsX8, RepackQ4_KAsX8, ...). Elsewhere MatMul still accepts those
 // layouts, but slower than the plain ones. Such a WeightMatrix is addressed
 // in groups of 8 rows: n_rows is a multiple of 8 and row(r) is meaningful
 // only for r a multiple of 8.

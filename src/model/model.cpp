@@ -56,30 +56,43 @@ Status ExpectF32(const Weight& w) {
 //   its matvec runs at 7-9 GB/s per core against Q8_0's memory-bound rate;
 //   on Qwen2.5-0.5B Q4_K_M (half its bytes Q5_0) decode gains more than the
 //   26 % it adds to the bytes read.
-// - Q4_K and Q6_K matrices become Q4_K_X8 and Q6_K_X8 (8 rows interleaved,
-//   same bytes) where the CPU has the kernels for them (AVX512-VNNI), which
-//   need about half the instructions per weight: prefill is compute-bound
-//   on those rows. Not the token embeddings, which are read a row at a time.
+// - Where the CPU has the kernels for them (AVX512-VNNI), Q8_0 (and those
+//   Q5_0), Q4_K and Q6_K matrices become Q8_0_X8, Q4_K_X8 and Q6_K_X8: 8
+//   rows interleaved, the same bytes, about half the instructions per
+//   weight, and prefill is compute-bound on those rows. Not the token
+//   embeddings, which are read a row at a time.
 // SHIMMY_WEIGHT_REPACK=off keeps the file's types.
 std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) {
   const auto n = static_cast<int64_t>(t.n_elements);
-  if (t.type == DType::kQ5_0) {
-    return gguf::TensorConversion{
-        DType::kQ8_0, static_cast<uint64_t>(n / kQK) * sizeof(BlockQ8_0),
-        [n](const std::byte* src, std::byte* dst) { RepackQ5_0AsQ8_0(src, dst, n); }};
-  }
-  const bool k_quant = t.type == DType::kQ4_K || t.type == DType::kQ6_K;
   const bool matrix = t.shape.size() >= 2 && t.shape[1] % 8 == 0 && t.name != "token_embd.weight";
-  if (k_quant && matrix && MatMulHasInterleavedKernels()) {
-    const auto n_cols = static_cast<int64_t>(t.shape[0]);
-    const bool q4 = t.type == DType::kQ4_K;
-    const auto repack = q4 ? RepackQ4_KAsX8 : RepackQ6_KAsX8;
-    return gguf::TensorConversion{q4 ? DType::kQ4_K_X8 : DType::kQ6_K_X8, t.n_bytes,
+  const bool interleave = matrix && MatMulHasInterleavedKernels();
+  const auto n_cols = static_cast<int64_t>(t.shape.empty() ? 0 : t.shape[0]);
+  // `repack(src, dst, n_rows, n_cols)` into `type`, of `bytes`.
+  const auto as_groups = [n, n_cols](DType type, uint64_t bytes, auto repack) {
+    return gguf::TensorConversion{type, bytes,
                                   [n, n_cols, repack](const std::byte* src, std::byte* dst) {
                                     repack(src, dst, n / n_cols, n_cols);
                                   }};
+  };
+  const auto q8_0_bytes = static_cast<uint64_t>(n / kQK) * sizeof(BlockQ8_0);
+  switch (t.type) {
+    case DType::kQ5_0:
+      if (interleave) return as_groups(DType::kQ8_0_X8, q8_0_bytes, RepackQ5_0AsQ8_0X8);
+      return gguf::TensorConversion{
+          DType::kQ8_0, q8_0_bytes,
+          [n](const std::byte* src, std::byte* dst) { RepackQ5_0AsQ8_0(src, dst, n); }};
+    case DType::kQ8_0:
+      if (interleave) return as_groups(DType::kQ8_0_X8, t.n_bytes, RepackQ8_0AsX8);
+      return std::nullopt;
+    case DType::kQ4_K:
+      if (interleave) return as_groups(DType::kQ4_K_X8, t.n_bytes, RepackQ4_KAsX8);
+      return std::nullopt;
+    case DType::kQ6_K:
+      if (interleave) return as_groups(DType::kQ6_K_X8, t.n_bytes, RepackQ6_KAsX8);
+      return std::nullopt;
+    default:
+      return std::nullopt;
   }
-  return std::nullopt;
 }
 
 bool RepackEnabled() {

@@ -61,6 +61,17 @@ struct BlockQ8_0 {
   int8_t qs[kQK];
 };
 
+// shimmy's in-memory layout (DType::kQ8_0_X8): one block of 8 consecutive
+// Q8_0 rows, interleaved as BlockQ4_KX8 below, with each value stored
+// offset to unsigned so that vpdpbusd can take it as its unsigned operand
+// (the activation's sum times 128 is subtracted once per block):
+//   d[r]                     row r's d
+//   qs[32 g + 4 r + j]       row r's qs[4 g + j] + 128 (g < 8, j < 4)
+struct BlockQ8_0X8 {
+  uint16_t d[8];
+  uint8_t qs[8 * kQK];
+};
+
 // Activation type for Q4_1/Q5_1: s = d * sum(qs) multiplies the weight's m.
 struct BlockQ8_1 {
   uint16_t d;
@@ -183,6 +194,7 @@ struct BlockMXFP4 {
 #pragma pack(pop)
 
 static_assert(sizeof(BlockQ4_0) == 18);
+static_assert(sizeof(BlockQ8_0X8) == 8 * sizeof(BlockQ8_0));
 static_assert(sizeof(BlockQ4_KX8) == 8 * sizeof(BlockQ4_K));
 static_assert(sizeof(BlockQ6_KX8) == 8 * sizeof(BlockQ6_K));
 static_assert(sizeof(BlockQ4_1) == 20);

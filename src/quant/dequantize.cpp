@@ -339,7 +339,7 @@ DType VecDotType(DType weight) {
     case DType::kQ6_K_X8:
     case DType::kIQ4_XS:
       return DType::kQ8_K;
-    default:  // Q4_0, Q5_0, Q8_0, IQ4_NL, MXFP4
+    default:  // Q4_0, Q5_0, Q8_0, Q8_0_X8, IQ4_NL, MXFP4
       return DType::kQ8_0;
   }
 }

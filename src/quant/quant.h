@@ -51,8 +51,8 @@ void QuantizeRow(DType type, const float* src, void* dst, int64_t n);
 
 // The format activations must be converted to before a dot product with a
 // weight row of type `weight`: F32/F16/BF16 -> themselves; Q4_0, Q5_0, Q8_0,
-// IQ4_NL, MXFP4 -> Q8_0; Q4_1, Q5_1 -> Q8_1; K-quants (and the in-memory
-// Q4_K_X8), IQ4_XS -> Q8_K.
+// IQ4_NL, MXFP4 (and the in-memory Q8_0_X8) -> Q8_0; Q4_1, Q5_1 -> Q8_1;
+// K-quants (and the in-memory Q4_K_X8, Q6_K_X8), IQ4_XS -> Q8_K.
 DType VecDotType(DType weight);
 
 // Dot product of one weight row and one activation row already in
@@ -69,11 +69,16 @@ void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n);
 
 // Interleaved layouts (quant/block_types.h) for kernels that multiply 8
 // rows at once: n_rows rows of n_cols elements (n_rows a multiple of 8)
-// rewritten as DType::kQ4_K_X8 / kQ6_K_X8, the same bytes in another order.
+// rewritten as DType::kQ8_0_X8 / kQ4_K_X8 / kQ6_K_X8, the same bytes in
+// another order (Q8_0's values offset to unsigned). Q5_0 rows become
+// Q8_0_X8 through RepackQ5_0AsQ8_0 (34 bytes per 32 elements).
+void RepackQ8_0AsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
+void RepackQ5_0AsQ8_0X8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
 void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
 void RepackQ6_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols);
 // The inverses for one group: 8 interleaved rows back to 8 plain rows (row r
-// at dst + r * RowBytes(plain type, n_cols)).
+// at dst + r * RowBytes(plain type, n_cols)); Q8_0_X8 gives Q8_0 rows.
+void UnpackQ8_0X8Group(const void* group, void* dst, int64_t n_cols);
 void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols);
 void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols);
 

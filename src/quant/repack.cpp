@@ -34,11 +34,11 @@ void Deinterleave4(const uint8_t* x8, uint8_t* row, int r, int n_groups) {
   for (int g = 0; g < n_groups; ++g) std::memcpy(row + 4 * g, x8 + 32 * g + 4 * r, 4);
 }
 
-// Rewrites every group of 8 rows, super-block by super-block, with
-// `pack(rows of this super-block, out)`.
-template <class Plain, class X8, class Pack>
+// Rewrites every group of 8 rows, block by block (kElems elements per
+// block), with `pack(rows of this block, out)`.
+template <class Plain, class X8, int64_t kElems = kQK_K, class Pack>
 void RepackRows(const void* src, void* dst, int64_t n_rows, int64_t n_cols, Pack pack) {
-  const int64_t nb = n_cols / kQK_K;
+  const int64_t nb = n_cols / kElems;
   const auto* in = static_cast<const Plain*>(src);
   auto* out = static_cast<X8*>(dst);
   for (int64_t g = 0; g < n_rows / 8; ++g) {
@@ -53,9 +53,9 @@ void RepackRows(const void* src, void* dst, int64_t n_rows, int64_t n_cols, Pack
 }
 
 // The inverse of RepackRows for one group, with `unpack(x, rows)`.
-template <class Plain, class X8, class Unpack>
+template <class Plain, class X8, int64_t kElems = kQK_K, class Unpack>
 void UnpackGroup(const void* group, void* dst, int64_t n_cols, Unpack unpack) {
-  const int64_t nb = n_cols / kQK_K;
+  const int64_t nb = n_cols / kElems;
   const auto* in = static_cast<const X8*>(group);
   auto* out = static_cast<Plain*>(dst);
   for (int64_t i = 0; i < nb; ++i) {
@@ -67,7 +67,28 @@ void UnpackGroup(const void* group, void* dst, int64_t n_cols, Unpack unpack) {
   }
 }
 
-// One super-block of 8 rows into and out of each layout (block_types.h).
+// One block of 8 rows into and out of each layout (block_types.h).
+void PackQ8_0(const BlockQ8_0* rows, BlockQ8_0X8& x) {
+  for (int r = 0; r < 8; ++r) {
+    x.d[r] = rows[r].d;
+    uint8_t offset[kQK];
+    for (int j = 0; j < kQK; ++j) offset[j] = static_cast<uint8_t>(rows[r].qs[j] + 128);
+    Interleave4(offset, x.qs, r, kQK / 4);
+  }
+}
+void UnpackQ8_0(const BlockQ8_0X8& x, BlockQ8_0* rows) {
+  for (int r = 0; r < 8; ++r) {
+    rows[r].d = x.d[r];
+    uint8_t offset[kQK];
+    Deinterleave4(x.qs, offset, r, kQK / 4);
+    for (int j = 0; j < kQK; ++j) rows[r].qs[j] = static_cast<int8_t>(offset[j] - 128);
+  }
+}
+void PackQ5_0(const BlockQ5_0* rows, BlockQ8_0X8& x) {
+  BlockQ8_0 q8[8];
+  for (int r = 0; r < 8; ++r) RepackQ5_0AsQ8_0(&rows[r], &q8[r], kQK);
+  PackQ8_0(q8, x);
+}
 void PackQ4_K(const BlockQ4_K* rows, BlockQ4_KX8& x) {
   for (int r = 0; r < 8; ++r) {
     x.d[r] = rows[r].d;
@@ -102,6 +123,18 @@ void UnpackQ6_K(const BlockQ6_KX8& x, BlockQ6_K* rows) {
 }
 
 }  // namespace
+
+void RepackQ8_0AsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
+  RepackRows<BlockQ8_0, BlockQ8_0X8, kQK>(src, dst, n_rows, n_cols, PackQ8_0);
+}
+
+void RepackQ5_0AsQ8_0X8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
+  RepackRows<BlockQ5_0, BlockQ8_0X8, kQK>(src, dst, n_rows, n_cols, PackQ5_0);
+}
+
+void UnpackQ8_0X8Group(const void* group, void* dst, int64_t n_cols) {
+  UnpackGroup<BlockQ8_0, BlockQ8_0X8, kQK>(group, dst, n_cols, UnpackQ8_0);
+}
 
 void RepackQ4_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) {
   RepackRows<BlockQ4_K, BlockQ4_KX8>(src, dst, n_rows, n_cols, PackQ4_K);

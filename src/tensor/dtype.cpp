@@ -40,8 +40,9 @@ constexpr std::array kTypes = {
     DTypeInfo{DType::kTQ1_0, "TQ1_0", 256, 54, true},
     DTypeInfo{DType::kTQ2_0, "TQ2_0", 256, 66, true},
     DTypeInfo{DType::kMXFP4, "MXFP4", 32, 17, true},
-    // Same bytes per row as Q4_K and Q6_K; only groups of 8 whole rows are
-    // addressable.
+    // Same bytes per row as Q8_0, Q4_K and Q6_K; only groups of 8 whole
+    // rows are addressable.
+    DTypeInfo{DType::kQ8_0_X8, "Q8_0_X8", 32, 34, true},
     DTypeInfo{DType::kQ4_K_X8, "Q4_K_X8", 256, 144, true},
     DTypeInfo{DType::kQ6_K_X8, "Q6_K_X8", 256, 210, true},
 };

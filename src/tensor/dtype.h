@@ -48,7 +48,8 @@ enum class DType : uint32_t {
   kMXFP4 = 39,
   // Layouts shimmy makes in memory, never read from or written to a file
   // (LookupDType and ParseDType do not know them).
-  kQ4_K_X8 = kFirstInternalDType + 12,  // Q4_K, 8 rows interleaved (quant/block_types.h)
+  kQ8_0_X8 = kFirstInternalDType + 8,   // Q8_0, 8 rows interleaved (quant/block_types.h)
+  kQ4_K_X8 = kFirstInternalDType + 12,  // Q4_K, likewise
   kQ6_K_X8 = kFirstInternalDType + 14,  // Q6_K, likewise
 };
 

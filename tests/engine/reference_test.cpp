@@ -207,18 +207,33 @@ void ExpectCopyGivesTheMappedFilesLogits(const char* file, DType mapped_type, DT
   }
 }
 
+// The layout RepackForSpeed gives `plain` matrices on this CPU.
+DType CopiedLayout(DType plain, DType interleaved) {
+  if (MatMulHasInterleavedKernels()) return interleaved;
+  std::printf("[ note     ] this CPU has no kernels for %s\n",
+              std::string(Name(interleaved)).c_str());
+  return plain;
+}
+
 TEST(Repacking, Q5_0CopiedAsQ8_0GivesTheMappedFilesLogits) {
-  // The copy into memory turns Q5_0 into Q8_0 (exact per block).
+  // The copy into memory turns Q5_0 into Q8_0 (exact per block), 8 rows
+  // interleaved where the CPU has the kernels for that.
   SHIMMY_REQUIRE_FIXTURES();
-  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q5_0.gguf", DType::kQ5_0, DType::kQ8_0);
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q5_0.gguf", DType::kQ5_0,
+                                      CopiedLayout(DType::kQ8_0, DType::kQ8_0_X8));
+}
+
+TEST(Repacking, Q8_0CopiedAsInterleavedRowsGivesTheMappedFilesLogits) {
+  SHIMMY_REQUIRE_FIXTURES();
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q8_0.gguf", DType::kQ8_0,
+                                      CopiedLayout(DType::kQ8_0, DType::kQ8_0_X8));
 }
 
 TEST(Repacking, KQuantsCopiedAsInterleavedRowsGiveTheMappedFilesLogits) {
   // Where the CPU has the kernels, Q4_K and Q6_K matrices become Q4_K_X8 and
   // Q6_K_X8 (the same bytes, 8 rows interleaved); elsewhere they stay.
   SHIMMY_REQUIRE_FIXTURES();
-  const DType copied = MatMulHasInterleavedKernels() ? DType::kQ4_K_X8 : DType::kQ4_K;
-  if (copied == DType::kQ4_K) std::printf("[ note     ] this CPU has no kernels for Q4_K_X8\n");
+  const DType copied = CopiedLayout(DType::kQ4_K, DType::kQ4_K_X8);
   ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, copied);
   if (copied == DType::kQ4_K) return;
   // The file's Q6_K matrices (output, some ffn_down) were repacked too.

@@ -230,16 +230,18 @@ TEST_P(MatMulTest, GroupEqualsSeparateMatMuls) {
   }
 }
 
-// Q4_K and Q6_K matrices repacked 8 rows at a time (the model does this on
-// CPUs with the kernels for it) must give each original row's reference dot
-// product: several groups, every token tile size and a remainder, real
-// threads, and as part of a group with a plain matrix.
-TEST_P(MatMulTest, InterleavedKQuantsMatchTheRowsTheyCameFrom) {
+// Q8_0, Q5_0, Q4_K and Q6_K matrices repacked 8 rows at a time (the model
+// does this on CPUs with the kernels for it) must give each original row's
+// reference dot product: several groups, every token tile size and a
+// remainder, real threads, and as part of a group with a plain matrix.
+TEST_P(MatMulTest, InterleavedLayoutsMatchTheRowsTheyCameFrom) {
   struct Layout {
     DType plain, interleaved;
     void (*repack)(const void*, void*, int64_t, int64_t);
   };
-  for (const Layout& layout : {Layout{DType::kQ4_K, DType::kQ4_K_X8, RepackQ4_KAsX8},
+  for (const Layout& layout : {Layout{DType::kQ8_0, DType::kQ8_0_X8, RepackQ8_0AsX8},
+                               Layout{DType::kQ5_0, DType::kQ8_0_X8, RepackQ5_0AsQ8_0X8},
+                               Layout{DType::kQ4_K, DType::kQ4_K_X8, RepackQ4_KAsX8},
                                Layout{DType::kQ6_K, DType::kQ6_K_X8, RepackQ6_KAsX8}}) {
     const DType type = layout.plain;
     for (int64_t n_cols : {256, 1024}) {
@@ -249,14 +251,14 @@ TEST_P(MatMulTest, InterleavedKQuantsMatchTheRowsTheyCameFrom) {
         const auto row = testing::RandomWeightRow(type, n_cols, static_cast<uint32_t>(300 + r));
         w.insert(w.end(), row.begin(), row.end());
       }
-      std::vector<std::byte> x8(w.size());
+      std::vector<std::byte> x8(*RowBytes(layout.interleaved, n_cols) * n_rows);
       layout.repack(w.data(), x8.data(), n_rows, n_cols);
       const WeightMatrix plain{type, w.data(), n_rows, n_cols};
       const WeightMatrix interleaved{layout.interleaved, x8.data(), n_rows, n_cols};
       for (int64_t n_tokens : {1, 2, 3, 4, 5, 9}) {
         const auto x = RandomNormal(n_tokens * n_cols, static_cast<uint32_t>(50 + n_tokens));
         QuantizedActivations xq;
-        xq.Quantize(DType::kQ8_K, x.data(), n_tokens, n_cols, n_cols);
+        xq.Quantize(VecDotType(type), x.data(), n_tokens, n_cols, n_cols);
         const int64_t y_stride = n_rows + 3;
         std::vector<float> y(static_cast<size_t>(n_tokens * y_stride), -1.0f);
         std::vector<float> y_plain(y.size(), -1.0f);

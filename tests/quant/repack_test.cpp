@@ -35,6 +35,48 @@ TEST(Repack, Q5_0AsQ8_0DecodesToTheSameValuesBitForBit) {
   }
 }
 
+TEST(Repack, Q8_0InterleavedByEightRowsRoundTripsWithUnsignedValues) {
+  constexpr int64_t kRows = 16, kCols = 3 * kQK, kNb = kCols / kQK;
+  std::mt19937 rng(13);
+  std::vector<BlockQ8_0> rows(kRows * kNb);
+  for (auto& b : rows) {
+    auto* bytes = reinterpret_cast<uint8_t*>(&b);
+    for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+  }
+  std::vector<BlockQ8_0X8> x8(rows.size() / 8);
+  RepackQ8_0AsX8(rows.data(), x8.data(), kRows, kCols);
+  // The documented layout: group 1, block 2, row 3; values offset by 128.
+  const BlockQ8_0& src = rows[(8 + 3) * kNb + 2];
+  const BlockQ8_0X8& grp = x8[1 * kNb + 2];
+  EXPECT_EQ(grp.d[3], src.d);
+  for (int i = 0; i < kQK; ++i) {
+    EXPECT_EQ(grp.qs[32 * (i / 4) + 4 * 3 + i % 4], static_cast<uint8_t>(src.qs[i] + 128)) << i;
+  }
+  std::vector<BlockQ8_0> back(rows.size());
+  for (int64_t g = 0; g < kRows / 8; ++g) {
+    UnpackQ8_0X8Group(x8.data() + g * kNb, back.data() + g * 8 * kNb, kCols);
+  }
+  EXPECT_EQ(std::memcmp(back.data(), rows.data(), rows.size() * sizeof(BlockQ8_0)), 0);
+  EXPECT_FALSE(ParseDType("Q8_0_X8").has_value());
+  EXPECT_EQ(*RowBytes(DType::kQ8_0_X8, kCols), *RowBytes(DType::kQ8_0, kCols));
+}
+
+TEST(Repack, Q5_0InterleavedIsItsQ8_0CopyInterleaved) {
+  constexpr int64_t kRows = 8, kCols = 4 * kQK;
+  std::mt19937 rng(14);
+  std::vector<BlockQ5_0> q5(kRows * kCols / kQK);
+  for (auto& b : q5) {
+    auto* bytes = reinterpret_cast<uint8_t*>(&b);
+    for (size_t i = 0; i < sizeof b; ++i) bytes[i] = static_cast<uint8_t>(rng());
+  }
+  std::vector<BlockQ8_0> q8(q5.size());
+  RepackQ5_0AsQ8_0(q5.data(), q8.data(), kRows * kCols);
+  std::vector<BlockQ8_0X8> want(q5.size() / 8), got(q5.size() / 8);
+  RepackQ8_0AsX8(q8.data(), want.data(), kRows, kCols);
+  RepackQ5_0AsQ8_0X8(q5.data(), got.data(), kRows, kCols);
+  EXPECT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(BlockQ8_0X8)), 0);
+}
+
 TEST(Repack, Q4_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
   // Random bytes: the layout moves bytes, whatever they mean.
   constexpr int64_t kRows = 16, kCols = 3 * kQK_K, kNb = kCols / kQK_K;

@@ -1,22 +1,22 @@
-// Q4_K and Q6_K weights in shimmy's 8-row interleaved layouts (BlockQ4_KX8,
-// BlockQ6_KX8) against Q8_K activations, for AVX512-VNNI. One 32-byte load
-// holds 4 weight bytes of each of 8 rows, so one vpdpbusd multiplies 4
-// values of 8 rows with the same 4 activation bytes (a broadcast), and each
-// i32 lane ends as one row's sum. Sub-block scales are then one i32
-// multiply per sub-block of 8 rows, and the results are 8 rows' outputs in
-// one vector: no horizontal sums.
+// Weights in shimmy's 8-row interleaved layouts (BlockQ8_0X8, BlockQ4_KX8,
+// BlockQ6_KX8) against Q8_0 or Q8_K activations, for AVX512-VNNI. One
+// 32-byte load holds 4 weight bytes of each of 8 rows, so one vpdpbusd
+// multiplies 4 values of 8 rows with the same 4 activation bytes (a
+// broadcast), and each i32 lane ends as one row's sum. Block and sub-block
+// scales are then one multiply per block of 8 rows, and the results are 8
+// rows' outputs in one vector: no horizontal sums.
 // Per row and token that is about half the instructions of the row-wise
-// kernels (dot_k-inl.h), which is what prefill is bound by.
+// kernels (dot_q32-inl.h, dot_k-inl.h), which is what prefill is bound by.
 //
 // Other targets multiply the same layouts by unpacking each group back into
 // plain rows (matmul.cpp); the model only repacks where these kernels exist
 // (MatMulHasInterleavedKernels).
 
-#if defined(SHIMMY_KERNELS_DOT_K_X8_INL_H_) == defined(HWY_TARGET_TOGGLE)
-#ifdef SHIMMY_KERNELS_DOT_K_X8_INL_H_
-#undef SHIMMY_KERNELS_DOT_K_X8_INL_H_
+#if defined(SHIMMY_KERNELS_DOT_X8_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef SHIMMY_KERNELS_DOT_X8_INL_H_
+#undef SHIMMY_KERNELS_DOT_X8_INL_H_
 #else
-#define SHIMMY_KERNELS_DOT_K_X8_INL_H_
+#define SHIMMY_KERNELS_DOT_X8_INL_H_
 #endif
 
 #include <cstring>
@@ -38,6 +38,46 @@ HWY_INLINE VI8 Broadcast4(const void* p) {
   int32_t v;
   std::memcpy(&v, p, 4);
   return hn::BitCast(D8(), hn::Set(D32(), v));
+}
+
+// Q8_0: the weights are stored as q + 128, so vpdpbusd sums (q + 128) * a
+// and 128 * sum(a) comes off once per block and token: an exact integer
+// (|sum| < 2^23, as is the rest) subtracted in float. act_sums[t][i] is
+// that sum of block i of token t (ActScaleCount in matmul.cpp).
+template <size_t kT>
+HWY_INLINE void DotQ8_0X8Rows(const void* w_group, const uint8_t* const* acts,
+                              const float* const* act_d, const float* const* act_sums, int64_t nb,
+                              float* y, int64_t y_stride) {
+  const auto* x = static_cast<const BlockQ8_0X8*>(w_group);
+  const DU8 du8;
+  const DF df;
+  const hn::Rebind<hwy::float16_t, DF> df16;
+  VF acc[kT];
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) acc[t] = hn::Zero(df);
+  for (int64_t i = 0; i < nb; ++i) {
+    const BlockQ8_0X8& b = x[i];
+    PrefetchAhead<sizeof(b)>(&b);
+    BlockSums<kT> sums;
+    HWY_UNROLL(8)
+    for (int g = 0; g < 8; ++g) {
+      const VU8 q = hn::LoadU(du8, b.qs + 32 * g);
+      HWY_UNROLL(4)
+      for (size_t t = 0; t < kT; ++t) {
+        const int8_t* a = reinterpret_cast<const BlockQ8_0*>(acts[t])[i].qs + 4 * g;
+        sums.At(t, g) = AddDotU8I8(sums.At(t, g), q, Broadcast4(a));
+      }
+    }
+    const VF d = hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(b.d)));
+    HWY_UNROLL(4)
+    for (size_t t = 0; t < kT; ++t) {
+      const VF isum =
+          hn::Sub(hn::ConvertTo(df, sums.Total(t)), hn::Set(df, 128.0f * act_sums[t][i]));
+      acc[t] = hn::MulAdd(isum, hn::Mul(d, hn::Set(df, act_d[t][i])), acc[t]);
+    }
+  }
+  HWY_UNROLL(4)
+  for (size_t t = 0; t < kT; ++t) hn::StoreU(acc[t], df, y + static_cast<int64_t>(t) * y_stride);
 }
 
 // PrefetchAhead for quarter q of a block of kBytes, issued as the kernel
