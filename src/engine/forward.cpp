@@ -47,7 +47,13 @@ void Forward::Embed(std::span<const BatchToken> chunk) {
   const float scale = model_->arch().scale_embeddings ? std::sqrt(static_cast<float>(hp.n_embd)) : 1.0f;
   for (size_t t = 0; t < chunk.size(); ++t) {
     float* row = x_.data() + t * static_cast<size_t>(hp.n_embd);
-    DequantizeRow(emb.type(), m.row(chunk[t].token), row, hp.n_embd);
+    const int64_t token = chunk[t].token;
+    if (IsInterleaved(emb.type())) {  // a tied output matrix, repacked for its matmul
+      DequantizeInterleavedRow(emb.type(), m.row(token & ~int64_t{7}), static_cast<int>(token & 7),
+                               row, hp.n_embd);
+    } else {
+      DequantizeRow(emb.type(), m.row(token), row, hp.n_embd);
+    }
     if (scale != 1.0f) {
       for (int i = 0; i < hp.n_embd; ++i) row[i] *= scale;
     }

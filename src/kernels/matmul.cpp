@@ -64,11 +64,6 @@ struct TokenTile {
   }
 };
 
-// The 8-row layouts (quant/block_types.h), addressed a group at a time.
-bool IsInterleaved(DType type) {
-  return type == DType::kQ8_0_X8 || type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8;
-}
-
 // Q8_0 and Q8_1 rows carry F16 block scales (and Q8_1 sums). The kernels
 // read them as floats decoded once per token: d of every block, then the
 // s of every block (Q8_1), or the sum of every block's quants (Q8_0, for
@@ -212,19 +207,11 @@ HWY_NOINLINE void DotGroupX8(DType type, const uint8_t* group, const uint8_t* co
 #else
   // Correct everywhere, fast nowhere: the model does not make these layouts
   // for targets without the kernels above, but the tests run every target.
-  DType plain = DType::kQ6_K;
-  void (*unpack)(const void*, void*, int64_t) = UnpackQ6_KX8Group;
-  if (type == DType::kQ8_0_X8) {
-    plain = DType::kQ8_0;
-    unpack = UnpackQ8_0X8Group;
-  } else if (type == DType::kQ4_K_X8) {
-    plain = DType::kQ4_K;
-    unpack = UnpackQ4_KX8Group;
-  }
+  const DType plain = PlainTypeOf(type);
   const size_t row_bytes = static_cast<size_t>(*RowBytes(plain, static_cast<uint64_t>(n)));
   thread_local std::vector<uint8_t> rows;
   if (rows.size() < 8 * row_bytes) rows.resize(8 * row_bytes);
-  unpack(group, rows.data(), n);
+  UnpackInterleavedGroup(type, group, rows.data(), n);
   for (int64_t r = 0; r < 8; ++r) {
     float out[kT];
     DotRow<kT>(plain, rows.data() + r * row_bytes, acts, act_scales, n, out);

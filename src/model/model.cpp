@@ -59,12 +59,15 @@ Status ExpectF32(const Weight& w) {
 // - Where the CPU has the kernels for them (AVX512-VNNI), Q8_0 (and those
 //   Q5_0), Q4_K and Q6_K matrices become Q8_0_X8, Q4_K_X8 and Q6_K_X8: 8
 //   rows interleaved, the same bytes, about half the instructions per
-//   weight, and prefill is compute-bound on those rows. Not the token
-//   embeddings, which are read a row at a time.
+//   weight, and prefill is compute-bound on those rows. The token
+//   embeddings only when they are also the output matrix (`tied_output`):
+//   a lookup then unpacks its row from the group, one row per token,
+//   while the output matmul reads all of them every token.
 // SHIMMY_WEIGHT_REPACK=off keeps the file's types.
-std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) {
+std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t, bool tied_output) {
   const auto n = static_cast<int64_t>(t.n_elements);
-  const bool matrix = t.shape.size() >= 2 && t.shape[1] % 8 == 0 && t.name != "token_embd.weight";
+  const bool matrix =
+      t.shape.size() >= 2 && t.shape[1] % 8 == 0 && (tied_output || t.name != "token_embd.weight");
   const bool interleave = matrix && MatMulHasInterleavedKernels();
   const auto n_cols = static_cast<int64_t>(t.shape.empty() ? 0 : t.shape[0]);
   // `repack(src, dst, n_rows, n_cols)` into `type`, of `bytes`.
@@ -95,12 +98,15 @@ std::optional<gguf::TensorConversion> RepackForSpeed(const gguf::TensorInfo& t) 
   }
 }
 
-bool RepackEnabled() {
+// RepackForSpeed unless SHIMMY_WEIGHT_REPACK=off.
+gguf::TensorConverter Repacker(bool tied_output) {
   const char* env = std::getenv("SHIMMY_WEIGHT_REPACK");
-  return env == nullptr || std::string_view(env) != "off";
+  if (env != nullptr && std::string_view(env) == "off") return {};
+  return [tied_output](const gguf::TensorInfo& t) { return RepackForSpeed(t, tied_output); };
 }
 
-WeightMemory ResolveWeightMemory(WeightMemory wanted, const gguf::GgufFile& file) {
+WeightMemory ResolveWeightMemory(WeightMemory wanted, const gguf::GgufFile& file,
+                                 const gguf::TensorConverter& repack) {
   if (wanted != WeightMemory::kAuto) return wanted;
   if (const char* env = std::getenv("SHIMMY_WEIGHT_MEMORY")) {
     const std::string_view v(env);
@@ -110,7 +116,7 @@ WeightMemory ResolveWeightMemory(WeightMemory wanted, const gguf::GgufFile& file
   if (!TransparentHugePagesAvailable()) return WeightMemory::kMapped;
   uint64_t bytes = 0;
   for (const auto& t : file.tensors()) {
-    const auto repacked = RepackEnabled() ? RepackForSpeed(t) : std::nullopt;
+    const auto repacked = repack ? repack(t) : std::nullopt;
     bytes += repacked ? repacked->n_bytes : t.n_bytes;
   }
   // A copy must not push a model that only just fits out to swap: mapped
@@ -138,10 +144,10 @@ Result<std::shared_ptr<Model>> Model::FromFile(gguf::GgufFile file, WeightMemory
   // Bind first: a file that is not a usable model is rejected before
   // anything is copied.
   if (auto st = model->Bind(); !st) return st.error();
-  if (ResolveWeightMemory(memory, model->file_) == WeightMemory::kHugePages) {
+  const gguf::TensorConverter repack = Repacker(!model->weights().output);
+  if (ResolveWeightMemory(memory, model->file_, repack) == WeightMemory::kHugePages) {
     // Bound weights point into TensorInfo, which the copy updates in place.
-    auto copied = model->file_.CopyTensorsToMemory(
-        RepackEnabled() ? gguf::TensorConverter(RepackForSpeed) : gguf::TensorConverter());
+    auto copied = model->file_.CopyTensorsToMemory(repack);
     if (!copied) return copied.error();
   }
   return model;

@@ -82,4 +82,14 @@ void UnpackQ8_0X8Group(const void* group, void* dst, int64_t n_cols);
 void UnpackQ4_KX8Group(const void* group, void* dst, int64_t n_cols);
 void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols);
 
+// Whether `type` is one of those layouts, whose rows exist only 8 at a time,
+// and the type of the rows it holds (Q8_0, Q4_K, Q6_K).
+bool IsInterleaved(DType type);
+DType PlainTypeOf(DType interleaved);
+// UnpackQ8_0X8Group, UnpackQ4_KX8Group or UnpackQ6_KX8Group by type.
+void UnpackInterleavedGroup(DType type, const void* group, void* dst, int64_t n_cols);
+// Row r (< 8) of one group as floats, as DequantizeRow gives for that row
+// in its plain type. Allocates nothing.
+void DequantizeInterleavedRow(DType type, const void* group, int r, float* dst, int64_t n_cols);
+
 }  // namespace shimmy

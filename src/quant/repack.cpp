@@ -1,3 +1,4 @@
+#include <cassert>
 #include <cstring>
 
 #include "quant/block_types.h"
@@ -64,6 +65,20 @@ void UnpackGroup(const void* group, void* dst, int64_t n_cols, Unpack unpack) {
     Plain rows[8];
     unpack(x, rows);
     for (int r = 0; r < 8; ++r) std::memcpy(&out[r * nb + i], &rows[r], sizeof(Plain));
+  }
+}
+
+// Row r of one group, block by block through `unpack(x, rows)`.
+template <class Plain, class X8, int64_t kElems = kQK_K, class Unpack>
+void DequantizeGroupRow(DType plain, const void* group, int r, float* dst, int64_t n_cols,
+                        Unpack unpack) {
+  const auto* in = static_cast<const X8*>(group);
+  for (int64_t i = 0; i < n_cols / kElems; ++i) {
+    X8 x;
+    std::memcpy(&x, &in[i], sizeof x);
+    Plain rows[8];
+    unpack(x, rows);
+    DequantizeRow(plain, &rows[r], dst + i * kElems, kElems);
   }
 }
 
@@ -150,6 +165,48 @@ void RepackQ6_KAsX8(const void* src, void* dst, int64_t n_rows, int64_t n_cols) 
 
 void UnpackQ6_KX8Group(const void* group, void* dst, int64_t n_cols) {
   UnpackGroup<BlockQ6_K, BlockQ6_KX8>(group, dst, n_cols, UnpackQ6_K);
+}
+
+bool IsInterleaved(DType type) {
+  return type == DType::kQ8_0_X8 || type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8;
+}
+
+DType PlainTypeOf(DType interleaved) {
+  switch (interleaved) {
+    case DType::kQ8_0_X8:
+      return DType::kQ8_0;
+    case DType::kQ4_K_X8:
+      return DType::kQ4_K;
+    default:
+      assert(interleaved == DType::kQ6_K_X8);
+      return DType::kQ6_K;
+  }
+}
+
+void UnpackInterleavedGroup(DType type, const void* group, void* dst, int64_t n_cols) {
+  switch (type) {
+    case DType::kQ8_0_X8:
+      return UnpackQ8_0X8Group(group, dst, n_cols);
+    case DType::kQ4_K_X8:
+      return UnpackQ4_KX8Group(group, dst, n_cols);
+    default:
+      assert(type == DType::kQ6_K_X8);
+      return UnpackQ6_KX8Group(group, dst, n_cols);
+  }
+}
+
+void DequantizeInterleavedRow(DType type, const void* group, int r, float* dst, int64_t n_cols) {
+  assert(r >= 0 && r < 8);
+  const DType plain = PlainTypeOf(type);
+  switch (type) {
+    case DType::kQ8_0_X8:
+      return DequantizeGroupRow<BlockQ8_0, BlockQ8_0X8, kQK>(plain, group, r, dst, n_cols,
+                                                             UnpackQ8_0);
+    case DType::kQ4_K_X8:
+      return DequantizeGroupRow<BlockQ4_K, BlockQ4_KX8>(plain, group, r, dst, n_cols, UnpackQ4_K);
+    default:
+      return DequantizeGroupRow<BlockQ6_K, BlockQ6_KX8>(plain, group, r, dst, n_cols, UnpackQ6_K);
+  }
 }
 
 }  // namespace shimmy

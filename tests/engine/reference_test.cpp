@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "common/fixtures.h"
 #include "engine/forward.h"
@@ -184,17 +185,27 @@ TEST(Stories260K, ReleasingScratchBetweenStepsChangesNothing) {
   ExpectGreedyStory(true);
 }
 
+// The type `tensor` of a loaded model is held in.
+DType TypeOf(const Model& model, std::string_view tensor) {
+  for (const auto& t : model.file().tensors()) {
+    if (t.name == tensor) return t.type;
+  }
+  ADD_FAILURE() << "no tensor " << tensor;
+  return DType::kF32;
+}
+
 // Loads `file` mapped and copied into memory (where RepackForSpeed applies),
-// checks the first layer's wq has the expected type in each, and that both
-// give the same logits up to float summation order.
-void ExpectCopyGivesTheMappedFilesLogits(const char* file, DType mapped_type, DType copied_type) {
+// checks `tensor` (by default the first layer's wq) has the expected type in
+// each, and that both give the same logits up to float summation order.
+void ExpectCopyGivesTheMappedFilesLogits(const char* file, DType mapped_type, DType copied_type,
+                                         std::string_view tensor = "blk.0.attn_q.weight") {
   const auto path = testing::FixturesDir() / "models" / file;
   std::vector<float> logits[2];
   const WeightMemory modes[2] = {WeightMemory::kMapped, WeightMemory::kHugePages};
   for (int i = 0; i < 2; ++i) {
     Loaded m = Load(path, 64, modes[i]);
     ASSERT_TRUE(m.model && m.kv);
-    EXPECT_EQ(m.model->weights().layers[0].wq.type(), i == 0 ? mapped_type : copied_type);
+    EXPECT_EQ(TypeOf(*m.model, tensor), i == 0 ? mapped_type : copied_type) << tensor;
     ThreadPool pool(2);
     Forward fwd(m.model, m.kv.get(), &pool);
     std::vector<BatchToken> batch;
@@ -235,6 +246,9 @@ TEST(Repacking, KQuantsCopiedAsInterleavedRowsGiveTheMappedFilesLogits) {
   SHIMMY_REQUIRE_FIXTURES();
   const DType copied = CopiedLayout(DType::kQ4_K, DType::kQ4_K_X8);
   ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, copied);
+  // The untied token embeddings are only looked up: they stay as they are.
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-llama-Q4_K_M.gguf", DType::kQ4_K, DType::kQ4_K,
+                                      "token_embd.weight");
   if (copied == DType::kQ4_K) return;
   // The file's Q6_K matrices (output, some ffn_down) were repacked too.
   Loaded m = Load(testing::FixturesDir() / "models" / "tiny-random-llama-Q4_K_M.gguf", 64,
@@ -245,6 +259,16 @@ TEST(Repacking, KQuantsCopiedAsInterleavedRowsGiveTheMappedFilesLogits) {
     q6_repacked += t.file_type == DType::kQ6_K && t.type == DType::kQ6_K_X8;
   }
   EXPECT_GT(q6_repacked, 0);
+}
+
+TEST(Repacking, TiedTokenEmbeddingsAreRepackedAndStillLookUpTheirRows) {
+  // Tied, token_embd is also the output matrix: it is repacked like the
+  // others, and the lookup of every token (ids 5..96, most not a multiple of
+  // 8) unpacks its row from the group.
+  SHIMMY_REQUIRE_FIXTURES();
+  ExpectCopyGivesTheMappedFilesLogits("tiny-random-qwen2-Q4_K_M.gguf", DType::kQ6_K,
+                                      CopiedLayout(DType::kQ6_K, DType::kQ6_K_X8),
+                                      "token_embd.weight");
 }
 
 }  // namespace

@@ -136,5 +136,37 @@ TEST(Repack, Q6_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
   EXPECT_EQ(*RowBytes(DType::kQ6_K_X8, kCols), *RowBytes(DType::kQ6_K, kCols));
 }
 
+// A row looked up in an interleaved matrix (the token embeddings, when they
+// are also the output matrix) is the row it came from.
+TEST(Repack, InterleavedRowsDequantizeAsTheirPlainRows) {
+  struct Layout {
+    DType plain, interleaved;
+    void (*repack)(const void*, void*, int64_t, int64_t);
+  };
+  for (const Layout& layout : {Layout{DType::kQ8_0, DType::kQ8_0_X8, RepackQ8_0AsX8},
+                               Layout{DType::kQ4_K, DType::kQ4_K_X8, RepackQ4_KAsX8},
+                               Layout{DType::kQ6_K, DType::kQ6_K_X8, RepackQ6_KAsX8}}) {
+    constexpr int64_t kRows = 16, kCols = 2 * kQK_K;
+    EXPECT_TRUE(IsInterleaved(layout.interleaved));
+    EXPECT_FALSE(IsInterleaved(layout.plain));
+    EXPECT_EQ(PlainTypeOf(layout.interleaved), layout.plain);
+    const size_t row_bytes = *RowBytes(layout.plain, kCols);
+    std::vector<std::byte> rows;
+    for (int64_t r = 0; r < kRows; ++r) {
+      const auto row = testing::RandomWeightRow(layout.plain, kCols, static_cast<uint32_t>(40 + r));
+      rows.insert(rows.end(), row.begin(), row.end());
+    }
+    std::vector<std::byte> x8(rows.size());
+    layout.repack(rows.data(), x8.data(), kRows, kCols);
+    for (int64_t r = 0; r < kRows; ++r) {
+      std::vector<float> want(kCols), got(kCols, -1.0f);
+      DequantizeRow(layout.plain, rows.data() + r * row_bytes, want.data(), kCols);
+      DequantizeInterleavedRow(layout.interleaved, x8.data() + (r / 8) * 8 * row_bytes,
+                               static_cast<int>(r % 8), got.data(), kCols);
+      ASSERT_EQ(want, got) << Name(layout.plain) << " row " << r;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace shimmy
