@@ -1,10 +1,12 @@
 #include "gguf/gguf_file.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <regex>
+#include <thread>
 
 namespace shimmy::gguf {
 namespace {
@@ -352,35 +354,60 @@ Result<size_t> GgufFile::CopyTensorsToMemory(const TensorConverter& convert) {
   if (tensors_copied()) return tensor_copy_bytes_;
   const uint64_t align = std::max<uint64_t>(alignment_, 64);
   auto place = [align](uint64_t at) { return (at + align - 1) / align * align; };
-  // Copy in file order so the source streams sequentially through the page cache.
+  // Laid out in file order, as the file has them.
   std::vector<TensorInfo*> order;
   order.reserve(tensors_.size());
   for (auto& t : tensors_) order.push_back(&t);
   std::sort(order.begin(), order.end(), [](const TensorInfo* a, const TensorInfo* b) {
     return a->shard != b->shard ? a->shard < b->shard : a->offset < b->offset;
   });
-  std::vector<std::optional<TensorConversion>> conversions(order.size());
+  struct Job {
+    TensorInfo* t;
+    std::optional<TensorConversion> conversion;
+    uint64_t at;  // offset in the buffer
+  };
+  std::vector<Job> jobs(order.size());
   uint64_t total = 0;
   for (size_t i = 0; i < order.size(); ++i) {
-    if (convert) conversions[i] = convert(*order[i]);
-    total = place(total) + (conversions[i] ? conversions[i]->n_bytes : order[i]->n_bytes);
+    Job& job = jobs[i];
+    job.t = order[i];
+    if (convert) job.conversion = convert(*job.t);
+    job.at = place(total);
+    total = job.at + (job.conversion ? job.conversion->n_bytes : job.t->n_bytes);
   }
   auto buffer = HugePageBuffer::Allocate(static_cast<size_t>(total));
   if (!buffer) return buffer.error().Context(path_ + ": copying tensors to memory");
-  uint64_t at = 0;
-  for (size_t i = 0; i < order.size(); ++i) {
-    TensorInfo* t = order[i];
-    at = place(at);
-    std::byte* dst = buffer->data() + at;
-    if (const auto& c = conversions[i]) {
-      c->convert(t->data, dst);
-      t->type = c->type;
-      t->n_bytes = c->n_bytes;
-    } else if (t->n_bytes > 0) {
-      std::memcpy(dst, t->data, t->n_bytes);
+  // Several threads, largest tensors first so that they finish together:
+  // most of the time is the kernel zeroing each new huge page on first
+  // touch (and the repacks), which runs on whichever CPU touches it.
+  std::vector<Job*> by_size;
+  for (Job& job : jobs) by_size.push_back(&job);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [](const Job* a, const Job* b) { return a->t->n_bytes > b->t->n_bytes; });
+  std::atomic<size_t> next{0};
+  const auto work = [&by_size, &next, base = buffer->data()] {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < by_size.size();) {
+      const Job& job = *by_size[i];
+      std::byte* dst = base + job.at;
+      if (job.conversion) {
+        job.conversion->convert(job.t->data, dst);
+      } else if (job.t->n_bytes > 0) {
+        std::memcpy(dst, job.t->data, job.t->n_bytes);
+      }
     }
-    t->data = dst;
-    at += t->n_bytes;
+  };
+  {
+    const unsigned n_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    std::vector<std::jthread> helpers;
+    for (unsigned i = 1; i < n_threads; ++i) helpers.emplace_back(work);
+    work();
+  }
+  for (const Job& job : jobs) {
+    if (job.conversion) {
+      job.t->type = job.conversion->type;
+      job.t->n_bytes = job.conversion->n_bytes;
+    }
+    job.t->data = buffer->data() + job.at;
   }
   tensor_memory_ = std::move(buffer).value();
   tensor_copy_bytes_ = static_cast<size_t>(total);

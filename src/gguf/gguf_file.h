@@ -52,7 +52,8 @@ struct TensorInfo {
 };
 
 // How CopyTensorsToMemory may rewrite a tensor on its way into memory: into
-// `type`, taking `n_bytes`, by `convert(src, dst)`.
+// `type`, taking `n_bytes`, by `convert(src, dst)`. Conversions of different
+// tensors run at the same time on different threads.
 struct TensorConversion {
   DType type;
   uint64_t n_bytes;
@@ -116,7 +117,8 @@ class GgufFile {
   // transparent huge pages (see base/huge_page_buffer.h for why) and points
   // the tensors there; the file's mapped pages are released. Each tensor
   // keeps the file's alignment. Tensors `convert` names are rewritten
-  // instead (their type and n_bytes change). Returns the bytes of the copy.
+  // instead (their type and n_bytes change). Tensors are copied by up to 8
+  // threads (one per CPU). Returns the bytes of the copy.
   Result<size_t> CopyTensorsToMemory(const TensorConverter& convert = {});
   // The copy's bytes that the kernel backs with huge pages (0 if not copied).
   size_t TensorHugePageBytes() const { return tensor_memory_.HugeBytes(); }
