@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <regex>
+#include <system_error>
 #include <thread>
 
 namespace shimmy::gguf {
@@ -399,7 +400,11 @@ Result<size_t> GgufFile::CopyTensorsToMemory(const TensorConverter& convert) {
   {
     const unsigned n_threads = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     std::vector<std::jthread> helpers;
-    for (unsigned i = 1; i < n_threads; ++i) helpers.emplace_back(work);
+    try {
+      for (unsigned i = 1; i < n_threads; ++i) helpers.emplace_back(work);
+    } catch (const std::system_error&) {
+      // No more threads to be had: the ones running and this one do it all.
+    }
     work();
   }
   for (const Job& job : jobs) {
