@@ -96,6 +96,24 @@ void BM_MatVec(benchmark::State& state, DType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * m.bytes.size());
 }
 
+// Args: rows, cols. One thread, activations quantized once outside the
+// loop, rows that fit in L1 and L2: the decode kernel's own speed, which
+// is what decode leans on while the weights stream in from memory.
+void BM_MatVecKernel(benchmark::State& state, DType type) {
+  const Matrix& m = GetMatrix(type, state.range(0), state.range(1));
+  std::vector<float> x(m.view.n_cols), y(m.view.n_rows);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  for (float& v : x) v = dist(rng);
+  QuantizedActivations xq;
+  xq.Quantize(VecDotType(m.view.type), x.data(), 1, m.view.n_cols, m.view.n_cols, SerialFor);
+  for (auto _ : state) {
+    MatMul(m.view, xq, y.data(), m.view.n_rows);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * m.bytes.size());
+}
+
 // Args: rows, cols, tokens, threads.
 void BM_MatMul(benchmark::State& state, DType type) {
   const Matrix& m = GetMatrix(type, state.range(0), state.range(1));
@@ -130,6 +148,12 @@ void DecodeShapes(benchmark::internal::Benchmark* b) {
   b->UseRealTime();
 }
 
+void KernelShapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"rows", "cols"});
+  b->Args({16, 2048});   // 2 groups of 8 rows: in L1 for the 4-6 bit types
+  b->Args({256, 2048});  // in L2
+}
+
 void PrefillShapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols", "tokens", "threads"});
   b->Args({2048, 2048, 64, 0});
@@ -137,8 +161,9 @@ void PrefillShapes(benchmark::internal::Benchmark* b) {
   b->UseRealTime();
 }
 
-#define SHIMMY_BENCH_TYPE(T)                                         \
-  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes); \
+#define SHIMMY_BENCH_TYPE(T)                                               \
+  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes);       \
+  BENCHMARK_CAPTURE(BM_MatVecKernel, T, DType::k##T)->Apply(KernelShapes); \
   BENCHMARK_CAPTURE(BM_MatMul, T, DType::k##T)->Apply(PrefillShapes);
 
 SHIMMY_BENCH_TYPE(Q4_K)

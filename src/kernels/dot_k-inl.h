@@ -74,11 +74,11 @@ struct KAccumulators {
   }
 };
 
-// Exact int32 sums of one super-block per token, as kChains chains that
+// Exact int32 sums of one super-block per token, as kN chains that
 // consecutive chunks alternate between.
-template <size_t kT>
+template <size_t kT, size_t kN = kChains<kT>>
 struct BlockSums {
-  VI32 s[kChains<kT>][kT];
+  VI32 s[kN][kT];
 
   HWY_INLINE BlockSums() {
     for (auto& chain : s) {
@@ -86,14 +86,18 @@ struct BlockSums {
       for (size_t t = 0; t < kT; ++t) chain[t] = hn::Zero(D32());
     }
   }
-  HWY_INLINE VI32& At(size_t t, int chunk) { return s[chunk % kChains<kT>][t]; }
+  HWY_INLINE VI32& At(size_t t, int chunk) { return s[static_cast<size_t>(chunk) % kN][t]; }
   // See CloseSums: one chunk's products are finished before the next's.
   HWY_INLINE void Close() {
     for (auto& chain : s) CloseSums<kT>(chain);
   }
-  HWY_INLINE VI32 Total(size_t t) const {
-    if constexpr (kChains<kT> == 2) return hn::Add(s[0][t], s[1][t]);
-    return s[0][t];
+  HWY_INLINE VI32 Total(size_t t) const { return Sum(t, 0, kN); }
+
+ private:
+  // Chains [first, first + n) added as a tree.
+  HWY_INLINE VI32 Sum(size_t t, size_t first, size_t n) const {
+    if (n == 1) return s[first][t];
+    return hn::Add(Sum(t, first, n / 2), Sum(t, first + n / 2, n - n / 2));
   }
 };
 
