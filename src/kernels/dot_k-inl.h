@@ -91,13 +91,10 @@ struct BlockSums {
   HWY_INLINE void Close() {
     for (auto& chain : s) CloseSums<kT>(chain);
   }
-  HWY_INLINE VI32 Total(size_t t) const { return Sum(t, 0, kN); }
-
- private:
-  // Chains [first, first + n) added as a tree.
-  HWY_INLINE VI32 Sum(size_t t, size_t first, size_t n) const {
-    if (n == 1) return s[first][t];
-    return hn::Add(Sum(t, first, n / 2), Sum(t, first + n / 2, n - n / 2));
+  HWY_INLINE VI32 Total(size_t t) const {
+    VI32 sum = s[0][t];
+    for (size_t c = 1; c < kN; ++c) sum = hn::Add(sum, s[c][t]);
+    return sum;
   }
 };
 
