@@ -19,8 +19,6 @@
 #define SHIMMY_KERNELS_DOT_X8_INL_H_
 #endif
 
-#include <cstring>
-
 #include "kernels/dot_k-inl.h"
 #include "kernels/simd_common-inl.h"
 #include "quant/block_types.h"
@@ -248,9 +246,9 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
         PrefetchQuarter<sizeof(b)>(&b, 2 * h + half);
         // Values 128 h + 32 k + 16 half + 0..15 for k < 4: sub-blocks
         // 8 h + 2 k + half, each from the same three loads per 4 values.
-        // Decode gives each chunk cc its own chain: 24 % faster than two
-        // (matmul_bench BM_MatVec, L2, one thread); tiles of several
-        // tokens have a chain per token already.
+        // Decode gives each chunk cc its own chain: 12 % faster than two
+        // (matmul_bench BM_MatVec, L2, one thread: 36 -> 41 GB/s); tiles
+        // of several tokens have a chain per token already.
         BlockSums<kT, kT == 1 ? 4 : 1> sums[4];
         HWY_UNROLL(4)
         for (int cc = 0; cc < 4; ++cc) {
