@@ -99,10 +99,41 @@ void UnpackQ8_0(const BlockQ8_0X8& x, BlockQ8_0* rows) {
     for (int j = 0; j < kQK; ++j) rows[r].qs[j] = static_cast<int8_t>(offset[j] - 128);
   }
 }
+
+// kFifthBits[b][k]: bit k of b moved to bit 4, the fifth bit of Q5_0
+// value k of that qh byte's 8.
+struct FifthBits {
+  uint8_t bits[256][8];
+};
+constexpr FifthBits MakeFifthBits() {
+  FifthBits table{};
+  for (int b = 0; b < 256; ++b) {
+    for (int k = 0; k < 8; ++k) table.bits[b][k] = static_cast<uint8_t>(((b >> k) & 1) << 4);
+  }
+  return table;
+}
+constexpr FifthBits kFifthBits = MakeFifthBits();
+
+// Q5_0 rows straight into the Q8_0_X8 layout: value q (0..31) is q - 16 as
+// Q8_0, stored plus 128, i.e. q + 112. Each 4-value group is one 32-bit
+// word: 4 nibbles, 4 fifth bits from the table, one add (no byte carries:
+// q + 112 < 256). The load copies a model's Q5_0 tensors this way
+// (Qwen2.5-0.5B Q4_K_M: half its bytes), and the bit-by-bit form was the
+// largest part of that load after page zeroing.
 void PackQ5_0(const BlockQ5_0* rows, BlockQ8_0X8& x) {
-  BlockQ8_0 q8[8];
-  for (int r = 0; r < 8; ++r) RepackQ5_0AsQ8_0(&rows[r], &q8[r], kQK);
-  PackQ8_0(q8, x);
+  for (int r = 0; r < 8; ++r) {
+    x.d[r] = rows[r].d;
+    for (int g = 0; g < kQK / 4; ++g) {
+      // Values 4g..4g+3: the low nibbles of qs[4g..] for g < 4, the high
+      // nibbles of qs[4(g - 4)..] after.
+      uint32_t qs, fifth;
+      std::memcpy(&qs, rows[r].qs + 4 * (g % 4), 4);
+      std::memcpy(&fifth, kFifthBits.bits[rows[r].qh[g / 2]] + 4 * (g % 2), 4);
+      const uint32_t nibbles = (g < 4 ? qs : qs >> 4) & 0x0F0F0F0Fu;
+      const uint32_t word = (nibbles | fifth) + 0x70707070u;
+      std::memcpy(x.qs + 32 * g + 4 * r, &word, 4);
+    }
+  }
 }
 void PackQ4_K(const BlockQ4_K* rows, BlockQ4_KX8& x) {
   for (int r = 0; r < 8; ++r) {
