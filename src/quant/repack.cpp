@@ -6,19 +6,48 @@
 
 namespace shimmy {
 
+namespace {
+
+// kFifthBits[b][k]: bit k of b moved to bit 4, the fifth bit of Q5_0
+// value k of that qh byte's 8.
+struct FifthBits {
+  uint8_t bits[256][8];
+};
+constexpr FifthBits MakeFifthBits() {
+  FifthBits table{};
+  for (int b = 0; b < 256; ++b) {
+    for (int k = 0; k < 8; ++k) table.bits[b][k] = static_cast<uint8_t>(((b >> k) & 1) << 4);
+  }
+  return table;
+}
+constexpr FifthBits kFifthBits = MakeFifthBits();
+
+// Values 4g..4g+3 of a Q5_0 block (q in 0..31), each plus 112, as the
+// bytes of one 32-bit word: 4 nibbles (the low ones of qs[4g..] for g < 4,
+// the high ones of qs[4(g - 4)..] after), 4 fifth bits from the table, one
+// add with no carries between bytes (q + 112 < 256). q + 112 is the Q8_0
+// value q - 16 plus 128, the Q8_0_X8 form; XOR 0x80 per byte gives q - 16.
+// The bit-by-bit form was the largest part of a Qwen2.5-0.5B Q4_K_M load
+// (half its bytes Q5_0) after page zeroing.
+uint32_t Q5_0Word(const BlockQ5_0& b, int g) {
+  uint32_t qs, fifth;
+  std::memcpy(&qs, b.qs + 4 * (g % 4), 4);
+  std::memcpy(&fifth, kFifthBits.bits[b.qh[g / 2]] + 4 * (g % 2), 4);
+  const uint32_t nibbles = (g < 4 ? qs : qs >> 4) & 0x0F0F0F0Fu;
+  return (nibbles | fifth) + 0x70707070u;
+}
+
+}  // namespace
+
 void RepackQ5_0AsQ8_0(const void* src, void* dst, int64_t n) {
   const auto* in = static_cast<const BlockQ5_0*>(src);
   auto* out = static_cast<BlockQ8_0*>(dst);
   for (int64_t i = 0; i < n / kQK; ++i) {
-    uint32_t qh;
-    std::memcpy(&qh, in[i].qh, 4);
     BlockQ8_0 b;
     b.d = in[i].d;
-    for (int j = 0; j < kQK / 2; ++j) {
-      const int lo = (in[i].qs[j] & 0xF) | (((qh >> j) & 1) << 4);
-      const int hi = (in[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
-      b.qs[j] = static_cast<int8_t>(lo - 16);
-      b.qs[j + kQK / 2] = static_cast<int8_t>(hi - 16);
+    for (int g = 0; g < kQK / 4; ++g) {
+      const uint32_t word = Q5_0Word(in[i], g) ^ 0x80808080u;
+      std::memcpy(b.qs + 4 * g, &word, 4);
     }
     std::memcpy(&out[i], &b, sizeof b);
   }
@@ -100,37 +129,12 @@ void UnpackQ8_0(const BlockQ8_0X8& x, BlockQ8_0* rows) {
   }
 }
 
-// kFifthBits[b][k]: bit k of b moved to bit 4, the fifth bit of Q5_0
-// value k of that qh byte's 8.
-struct FifthBits {
-  uint8_t bits[256][8];
-};
-constexpr FifthBits MakeFifthBits() {
-  FifthBits table{};
-  for (int b = 0; b < 256; ++b) {
-    for (int k = 0; k < 8; ++k) table.bits[b][k] = static_cast<uint8_t>(((b >> k) & 1) << 4);
-  }
-  return table;
-}
-constexpr FifthBits kFifthBits = MakeFifthBits();
-
-// Q5_0 rows straight into the Q8_0_X8 layout: value q (0..31) is q - 16 as
-// Q8_0, stored plus 128, i.e. q + 112. Each 4-value group is one 32-bit
-// word: 4 nibbles, 4 fifth bits from the table, one add (no byte carries:
-// q + 112 < 256). The load copies a model's Q5_0 tensors this way
-// (Qwen2.5-0.5B Q4_K_M: half its bytes), and the bit-by-bit form was the
-// largest part of that load after page zeroing.
+// Q5_0 rows straight into the Q8_0_X8 layout (values plus 128).
 void PackQ5_0(const BlockQ5_0* rows, BlockQ8_0X8& x) {
   for (int r = 0; r < 8; ++r) {
     x.d[r] = rows[r].d;
     for (int g = 0; g < kQK / 4; ++g) {
-      // Values 4g..4g+3: the low nibbles of qs[4g..] for g < 4, the high
-      // nibbles of qs[4(g - 4)..] after.
-      uint32_t qs, fifth;
-      std::memcpy(&qs, rows[r].qs + 4 * (g % 4), 4);
-      std::memcpy(&fifth, kFifthBits.bits[rows[r].qh[g / 2]] + 4 * (g % 2), 4);
-      const uint32_t nibbles = (g < 4 ? qs : qs >> 4) & 0x0F0F0F0Fu;
-      const uint32_t word = (nibbles | fifth) + 0x70707070u;
+      const uint32_t word = Q5_0Word(rows[r], g);
       std::memcpy(x.qs + 32 * g + 4 * r, &word, 4);
     }
   }
