@@ -31,17 +31,12 @@ const Matrix& GetMatrix(DType type, int64_t n_rows, int64_t n_cols) {
     if (m->view.type == type && m->view.n_rows == n_rows && m->view.n_cols == n_cols) return *m;
   }
   auto m = std::make_unique<Matrix>();
-  if (type == DType::kQ8_0_X8 || type == DType::kQ4_K_X8 || type == DType::kQ6_K_X8) {
+  if (IsInterleaved(type)) {
     // Repacked as the model does.
-    DType plain_type = DType::kQ6_K;
-    auto repack = RepackQ6_KAsX8;
-    if (type == DType::kQ8_0_X8) {
-      plain_type = DType::kQ8_0;
-      repack = RepackQ8_0AsX8;
-    } else if (type == DType::kQ4_K_X8) {
-      plain_type = DType::kQ4_K;
-      repack = RepackQ4_KAsX8;
-    }
+    const DType plain_type = PlainTypeOf(type);
+    auto repack = plain_type == DType::kQ8_0   ? RepackQ8_0AsX8
+                  : plain_type == DType::kQ4_K ? RepackQ4_KAsX8
+                                               : RepackQ6_KAsX8;
     const Matrix& plain = GetMatrix(plain_type, n_rows, n_cols);
     m->bytes.resize(plain.bytes.size());
     repack(plain.bytes.data(), m->bytes.data(), n_rows, n_cols);
