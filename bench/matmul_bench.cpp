@@ -6,11 +6,14 @@
 // machines, so the decode numbers are DRAM bandwidth, as in a real model.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstddef>
 #include <random>
 #include <vector>
 
+#include "base/huge_page_buffer.h"
 #include "kernels/matmul.h"
+#include "kernels/stream_read.h"
 #include "quant/quant.h"
 #include "threading/thread_pool.h"
 
@@ -109,6 +112,50 @@ void BM_MatVecKernel(benchmark::State& state, DType type) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * m.bytes.size());
 }
 
+// Args: threads. Decode as a model does it: one matrix-vector product
+// after another over 384 MiB of weights in huge pages (copies of one
+// 8192 x 2048 matrix), far more than any cache, so each one streams from
+// DRAM with the next one's start not yet fetched. Besides GB/s it reports
+// `of_read`: that speed over the plain read bandwidth of the same buffer
+// with the same threads (MeasureReadBandwidth), one read pass before each
+// timed pass, so types compare in one window on a machine whose bandwidth
+// drifts.
+void BM_MatVecStream(benchmark::State& state, DType type) {
+  const Matrix& m = GetMatrix(type, 8192, 2048);
+  const size_t copies = (size_t{384} << 20) / m.bytes.size();
+  auto buffer = HugePageBuffer::Allocate(copies * m.bytes.size());
+  if (!buffer) return state.SkipWithError("no memory for the weights");
+  for (size_t c = 0; c < copies; ++c) {
+    std::copy(m.bytes.begin(), m.bytes.end(), buffer->data() + c * m.bytes.size());
+  }
+  const int n_threads = static_cast<int>(state.range(0));
+  const ParallelFor par = [&pool = Pool(n_threads)](int64_t n, const RangeFn& fn) {
+    pool.ParallelFor(n, fn);
+  };
+  std::vector<float> x(m.view.n_cols), y(m.view.n_rows);
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  for (float& v : x) v = dist(rng);
+  QuantizedActivations scratch;
+  const size_t bytes = copies * m.bytes.size();
+  double read_seconds = 0;
+  for (auto _ : state) {
+    read_seconds +=
+        static_cast<double>(bytes) / MeasureReadBandwidth(buffer->data(), bytes, par, 1);
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t c = 0; c < copies; ++c) {
+      WeightMatrix w = m.view;
+      w.data = buffer->data() + c * m.bytes.size();
+      MatVec(w, x.data(), y.data(), &scratch, par);
+    }
+    benchmark::DoNotOptimize(y.data());
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  state.counters["of_read"] = benchmark::Counter(read_seconds, benchmark::Counter::kIsRate);
+}
+
 // Args: rows, cols, tokens, threads.
 void BM_MatMul(benchmark::State& state, DType type) {
   const Matrix& m = GetMatrix(type, state.range(0), state.range(1));
@@ -156,9 +203,10 @@ void PrefillShapes(benchmark::internal::Benchmark* b) {
   b->UseRealTime();
 }
 
-#define SHIMMY_BENCH_TYPE(T)                                               \
-  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes);       \
-  BENCHMARK_CAPTURE(BM_MatVecKernel, T, DType::k##T)->Apply(KernelShapes); \
+#define SHIMMY_BENCH_TYPE(T)                                                                       \
+  BENCHMARK_CAPTURE(BM_MatVec, T, DType::k##T)->Apply(DecodeShapes);                               \
+  BENCHMARK_CAPTURE(BM_MatVecStream, T, DType::k##T)->ArgName("threads")->Arg(2)->UseManualTime(); \
+  BENCHMARK_CAPTURE(BM_MatVecKernel, T, DType::k##T)->Apply(KernelShapes);                         \
   BENCHMARK_CAPTURE(BM_MatMul, T, DType::k##T)->Apply(PrefillShapes);
 
 SHIMMY_BENCH_TYPE(Q4_K)

@@ -93,14 +93,23 @@ HWY_INLINE void DotQ8_0X8Rows(const void* w_group, const uint8_t* const* acts,
 }
 
 // PrefetchAhead for quarter q of a block of kBytes, issued as the kernel
-// reaches it. A group's block is 1-2 KiB; asking for all of its 18-27 lines
-// at once measured slower (Llama 1B Q4_K_M decode with only Q6_K repacked:
-// 3 % below plain Q6_K, spread out 4 % above), likely more misses at once
-// than the core keeps track of.
-template <size_t kBytes>
-HWY_INLINE void PrefetchQuarter(const void* block, int q) {
-  constexpr size_t kQuarter = (kBytes / 4 + 63) / 64 * 64;
-  PrefetchAhead<kQuarter>(static_cast<const uint8_t*>(block) + kQuarter * static_cast<size_t>(q));
+// reaches it, for tiles of several tokens only. A group's block is 1-2 KiB;
+// asking for all of its 18-27 lines at once measured slower (Llama 1B
+// Q4_K_M decode with only Q6_K repacked: 3 % below plain Q6_K, spread out
+// 4 % above), likely more misses at once than the core keeps track of.
+// Decode (one token) reads these layouts strictly forward and fast enough
+// that the hardware prefetcher keeps up, and the software prefetches only
+// got in its way: without them the matrix-vector products stream at 94-97 %
+// of plain read bandwidth instead of 75-92 % (matmul_bench BM_MatVecStream,
+// Q4_K_X8 and Q6_K_X8, 2 threads) and Llama 1B Q4_K_M decodes ~9 % faster.
+// Tiles do about 4 times the work per byte and ran 8 % slower without.
+template <size_t kT, size_t kBytes>
+HWY_INLINE void PrefetchForTiles(const void* block, int q) {
+  if constexpr (kT > 1) {
+    constexpr size_t kQuarter = (kBytes / 4 + 63) / 64 * 64;
+    PrefetchAhead<kQuarter>(static_cast<const uint8_t*>(block) +
+                            kQuarter * static_cast<size_t>(q));
+  }
 }
 
 // The 6-bit scales and minimums of 8 rows, unpacked with a few vector
@@ -148,7 +157,7 @@ HWY_INLINE void DotQ4_KX8Rows(const void* w_group, const uint8_t* const* acts, i
     for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
     HWY_UNROLL(4)
     for (int p = 0; p < 4; ++p) {
-      PrefetchQuarter<sizeof(b)>(&b, p);
+      PrefetchForTiles<kT, sizeof(b)>(&b, p);
       // Sub-blocks 2p (low nibbles) and 2p + 1 (high nibbles).
       BlockSums<kT> lo, hi;
       HWY_UNROLL(8)
@@ -243,7 +252,7 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
     for (size_t t = 0; t < kT; ++t) isum[t] = hn::Zero(D32());
     for (int h = 0; h < 2; ++h) {
       for (int half = 0; half < 2; ++half) {
-        PrefetchQuarter<sizeof(b)>(&b, 2 * h + half);
+        PrefetchForTiles<kT, sizeof(b)>(&b, 2 * h + half);
         // Values 128 h + 32 k + 16 half + 0..15 for k < 4: sub-blocks
         // 8 h + 2 k + half, each from the same three loads per 4 values.
         // Decode gives each chunk cc its own chain: 12 % faster than two
@@ -253,9 +262,10 @@ HWY_INLINE void DotQ6_KX8Rows(const void* w_group, const uint8_t* const* acts, i
         HWY_UNROLL(4)
         for (int cc = 0; cc < 4; ++cc) {
           const int g = 4 * half + cc;
-          const VU8 l0 = hn::LoadU(du8, b.ql + 32 * (16 * h + g));
-          const VU8 l1 = hn::LoadU(du8, b.ql + 32 * (16 * h + 8 + g));
-          const VU8 hb = hn::LoadU(du8, b.qh + 32 * (8 * h + g));
+          const uint8_t* chunk = b.q + 96 * (8 * h + g);
+          const VU8 l0 = hn::LoadU(du8, chunk);
+          const VU8 l1 = hn::LoadU(du8, chunk + 32);
+          const VU8 hb = hn::LoadU(du8, chunk + 64);
           const VU8 low4 = hn::Set(du8, 0x0F);
           const VU8 v[4] = {hn::Or(hn::And(l0, low4), QhBits<4>(hb, 0x03)),
                             hn::Or(hn::And(l1, low4), QhBits<2>(hb, 0x0C)),

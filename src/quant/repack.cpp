@@ -155,20 +155,34 @@ void UnpackQ4_K(const BlockQ4_KX8& x, BlockQ4_K* rows) {
     Deinterleave4(x.qs, rows[r].qs, r, kQK_K / 8);
   }
 }
+// Calls copy(offset in BlockQ6_KX8::q of row 0's 4 bytes, true for qh,
+// offset in the row's ql or qh) for each 4 bytes of a Q6_K row
+// (block_types.h); row r's bytes sit 4 r further on.
+template <class Copy>
+void ForEachQ6_KX8Group(Copy copy) {
+  for (int c = 0; c < 16; ++c) {
+    const int h = c / 8, g = c % 8;
+    copy(96 * c, false, 4 * (16 * h + g));
+    copy(96 * c + 32, false, 4 * (16 * h + 8 + g));
+    copy(96 * c + 64, true, 4 * c);
+  }
+}
 void PackQ6_K(const BlockQ6_K* rows, BlockQ6_KX8& x) {
   for (int r = 0; r < 8; ++r) {
     x.d[r] = rows[r].d;
     for (int k = 0; k < 16; ++k) x.scales[16 * (k / 2) + 2 * r + k % 2] = rows[r].scales[k];
-    Interleave4(rows[r].ql, x.ql, r, kQK_K / 8);
-    Interleave4(rows[r].qh, x.qh, r, kQK_K / 16);
+    ForEachQ6_KX8Group([&](int at, bool high, int from) {
+      std::memcpy(x.q + at + 4 * r, (high ? rows[r].qh : rows[r].ql) + from, 4);
+    });
   }
 }
 void UnpackQ6_K(const BlockQ6_KX8& x, BlockQ6_K* rows) {
   for (int r = 0; r < 8; ++r) {
     rows[r].d = x.d[r];
     for (int k = 0; k < 16; ++k) rows[r].scales[k] = x.scales[16 * (k / 2) + 2 * r + k % 2];
-    Deinterleave4(x.ql, rows[r].ql, r, kQK_K / 8);
-    Deinterleave4(x.qh, rows[r].qh, r, kQK_K / 16);
+    ForEachQ6_KX8Group([&](int at, bool high, int from) {
+      std::memcpy((high ? rows[r].qh : rows[r].ql) + from, x.q + at + 4 * r, 4);
+    });
   }
 }
 

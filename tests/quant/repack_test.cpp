@@ -123,10 +123,12 @@ TEST(Repack, Q6_KInterleavedByEightRowsRoundTripsAndKeepsEachRowsBytes) {
   EXPECT_EQ(grp.d[6], src.d);
   for (int k = 0; k < 16; ++k)
     EXPECT_EQ(grp.scales[16 * (k / 2) + 2 * 6 + k % 2], src.scales[k]) << k;
-  for (int i = 0; i < kQK_K / 2; ++i)
-    EXPECT_EQ(grp.ql[32 * (i / 4) + 4 * 6 + i % 4], src.ql[i]) << i;
+  for (int i = 0; i < kQK_K / 2; ++i) {
+    const int h = i / 64, g = i / 4 % 8, s = i / 32 % 2;  // ql[4 (16 h + 8 s + g) + j]
+    EXPECT_EQ(grp.q[96 * (8 * h + g) + 32 * s + 4 * 6 + i % 4], src.ql[i]) << i;
+  }
   for (int i = 0; i < kQK_K / 4; ++i)
-    EXPECT_EQ(grp.qh[32 * (i / 4) + 4 * 6 + i % 4], src.qh[i]) << i;
+    EXPECT_EQ(grp.q[96 * (i / 4) + 64 + 4 * 6 + i % 4], src.qh[i]) << i;
   std::vector<BlockQ6_K> back(rows.size());
   for (int64_t g = 0; g < kRows / 8; ++g) {
     UnpackQ6_KX8Group(x8.data() + g * kNb, back.data() + g * 8 * kNb, kCols);
