@@ -2,8 +2,10 @@
 // Llama-3.2-1B shapes. Decode is memory-bound, so it reports GB/s of weight
 // bytes streamed; prefill reports GFLOP/s (2 * rows * cols * tokens).
 //   ./build/bench/matmul_bench [--benchmark_filter=Q4_K]
-// Matrices are 16-64 MiB, larger than the last-level cache of most
-// machines, so the decode numbers are DRAM bandwidth, as in a real model.
+// BM_MatVec's matrices are 2-32 MiB, so on a machine with a large L3 part
+// of each one stays in cache between iterations; BM_MatVecStream streams
+// 384 MiB and is the one that shows decode's DRAM speed (with `of_read`,
+// its share of plain read bandwidth), BM_MatVecKernel the kernel alone.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
