@@ -156,6 +156,50 @@ HWY_INLINE int64_t RowTile(int64_t d) {
 
 HWY_INLINE float HSum(DFull df, VFull v) { return hn::GetLane(hn::SumOfLanes(df, v)); }
 
+#if HWY_TARGET != HWY_SCALAR
+// out[0..3] and out[4..7]: the sums of the 128-bit blocks of lo and hi,
+// each of which holds 4 rows' partial sums (SumLanes8).
+template <class D>
+HWY_INLINE void StoreBlockSums(D d, hn::Vec<D> lo, hn::Vec<D> hi, float* out) {
+  if constexpr (hn::MaxLanes(d) <= 4) {
+    hn::StoreU(lo, d, out);
+    hn::StoreU(hi, d, out + 4);
+  } else if constexpr (hn::MaxLanes(d) == 8) {
+    // [lo's low block, hi's high block] + [lo's high block, hi's low block]
+    hn::StoreU(hn::Add(hn::ConcatUpperLower(d, hi, lo), hn::ConcatLowerUpper(d, hi, lo)), d, out);
+  } else {
+    const hn::Half<D> dh;
+    StoreBlockSums(dh, hn::Add(hn::LowerHalf(dh, lo), hn::UpperHalf(dh, lo)),
+                   hn::Add(hn::LowerHalf(dh, hi), hn::UpperHalf(dh, hi)), out);
+  }
+}
+
+// out[u] = the sum of the lanes of a[u], u < 8, with the shuffles shared:
+// a horizontal sum per vector was about half of DotRows' instructions (16
+// lanes, head dim 64). Within each 128-bit block, adding the two
+// interleavings of rows 2k and 2k+1 and then the two 64-bit interleavings
+// of those pairs leaves rows 0-3 (lo) and 4-7 (hi) one lane each.
+template <class D>
+HWY_INLINE void SumLanes8(D d, const hn::Vec<D>* a, float* out) {
+  const hn::Repartition<uint64_t, D> d64;
+  const auto pairs = [d](hn::Vec<D> x, hn::Vec<D> y) {
+    return hn::Add(hn::InterleaveLower(d, x, y), hn::InterleaveUpper(d, x, y));
+  };
+  const auto quads = [d, d64](hn::Vec<D> x, hn::Vec<D> y) {
+    const auto x64 = hn::BitCast(d64, x), y64 = hn::BitCast(d64, y);
+    return hn::Add(hn::BitCast(d, hn::InterleaveLower(d64, x64, y64)),
+                   hn::BitCast(d, hn::InterleaveUpper(d64, x64, y64)));
+  };
+  StoreBlockSums(d, quads(pairs(a[0], a[1]), pairs(a[2], a[3])),
+                 quads(pairs(a[4], a[5]), pairs(a[6], a[7])), out);
+}
+#else  // one lane: nothing to share
+template <class D>
+HWY_INLINE void SumLanes8(D d, const hn::Vec<D>* a, float* out) {
+  for (int u = 0; u < 8; ++u) out[u] = hn::GetLane(hn::SumOfLanes(d, a[u]));
+}
+#endif
+
 // Row pointer j of a gathered set.
 HWY_INLINE const float* RowAt(const float* base, int64_t stride, const int* rows, int64_t j) {
   return base + static_cast<int64_t>(rows[j]) * stride;
@@ -197,9 +241,9 @@ void DotRowsImpl(const float* q, int64_t q_stride, int64_t n_q, const float* bas
           a6 = hn::MulAdd(qv, hn::LoadU(df, r6 + x), a6);
           a7 = hn::MulAdd(qv, hn::LoadU(df, r7 + x), a7);
         }
-        float t[8] = {HSum(df, a0), HSum(df, a1), HSum(df, a2),
-                      HSum(df, a3), HSum(df, a4), HSum(df, a5),
-                      HSum(df, a6), HSum(df, a7)};
+        const VFull acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+        float t[8];
+        SumLanes8(df, acc, t);
         const float* r[8] = {r0, r1, r2, r3, r4, r5, r6, r7};
         for (size_t x = full; x < dim; ++x) {
           for (int u = 0; u < 8; ++u) t[u] += qi[x] * r[u][x];
