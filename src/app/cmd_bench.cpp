@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/kv_cache_flags.h"
 #include "app/model_arg.h"
 #include "base/huge_page_buffer.h"
 #include "engine/instance.h"
@@ -49,6 +50,7 @@ struct BenchOptions {
   bool no_warmup = false;
   bool bandwidth = false;
   int bandwidth_mib = 1024;  // per buffer; far beyond any last-level cache
+  KvCacheFlags kv;
 };
 
 // Read bandwidth in bytes/second from each page size (see --bandwidth).
@@ -235,6 +237,9 @@ void PrintJson(const BenchOptions& o, Instance& inst, const std::vector<RepTimes
       {"weight_huge_page_bytes", inst.model().huge_page_bytes()},
       {"weight_bytes_per_token", WeightBytesPerToken(inst.model())},
       {"weight_bytes_read_per_token", WeightBytesPerToken(inst.model(), true)},
+      {"kv_cache_type_k", Name(inst.kv().k_type())},
+      {"kv_cache_type_v", Name(inst.kv().v_type())},
+      {"kv_cache_bytes_per_token", inst.kv().cell_bytes()},
       {"prompt_len", o.prompt_len},
       {"gen_len", o.gen_len},
       {"reps", o.reps},
@@ -293,8 +298,11 @@ void PrintText(const BenchOptions& o, Instance& inst, const std::optional<Rate>&
 }
 
 int RunBench(const BenchOptions& o) {
-  auto created = Instance::Create(
-      {.path = o.model, .n_ctx = o.prompt_len + o.gen_len, .n_threads = o.threads});
+  auto created = Instance::Create({.path = o.model,
+                                   .n_ctx = o.prompt_len + o.gen_len,
+                                   .n_threads = o.threads,
+                                   .cache_type_k = o.kv.k_type(),
+                                   .cache_type_v = o.kv.v_type()});
   if (!created) return Fail(created.error().message());
   Instance& inst = **created;
 
@@ -371,6 +379,7 @@ void RegisterBench(CLI::App& app, CommandRunner& runner) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
+  AddKvCacheFlags(cmd, o->kv);
   cmd->add_flag("--no-warmup", o->no_warmup, "Skip the untimed warm-up run");
   cmd->add_flag("--bandwidth", o->bandwidth,
                 "Also measure read bandwidth (4 KiB and 2 MiB pages) and decode's share of it");

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/kv_cache_flags.h"
 #include "app/model_arg.h"
 #include "app/sampling_flags.h"
 #include "chat/chat_format.h"
@@ -37,6 +38,7 @@ struct ChatOptions {
   SamplingFlags sampling;
   int threads = 0;
   int ctx = 0;
+  KvCacheFlags kv;
   bool verbose = false;
 };
 
@@ -104,7 +106,11 @@ int RunChat(const ChatOptions& o) {
   if (!split) return Fail(split.error().message(), kExitUsage);
   auto resolved = ResolveModelArg(split->model);
   if (!resolved) return Fail(resolved.error().message());
-  auto created = Instance::Create({.path = resolved->path, .n_ctx = o.ctx, .n_threads = o.threads});
+  auto created = Instance::Create({.path = resolved->path,
+                                   .n_ctx = o.ctx,
+                                   .n_threads = o.threads,
+                                   .cache_type_k = o.kv.k_type(),
+                                   .cache_type_v = o.kv.v_type()});
   if (!created) return Fail(created.error().message());
   Instance& inst = **created;
   if (!inst.has_tokenizer())
@@ -228,6 +234,7 @@ void RegisterChat(CLI::App& app, CommandRunner& runner) {
   AddSamplingFlags(cmd, o->sampling);
   cmd->add_option("-t,--threads", o->threads, "Compute threads (default: physical cores)");
   cmd->add_option("--ctx", o->ctx, "Context size in tokens (default: the model's)");
+  AddKvCacheFlags(cmd, o->kv);
   cmd->add_flag("-v,--verbose", o->verbose,
                 "Print each rendered prompt and turn statistics to stderr");
   cmd->callback([o, &runner] { runner = [o] { return RunChat(*o); }; });

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/commands.h"
+#include "app/kv_cache_flags.h"
 #include "app/model_arg.h"
 #include "app/sampling_flags.h"
 #include "engine/generator.h"
@@ -24,6 +25,7 @@ struct GenerateOptions {
   SamplingFlags sampling;
   int threads = 0;
   int ctx = 0;
+  KvCacheFlags kv;
   std::vector<std::string> stop;
   bool json = false;
   std::string format;        // "json": any JSON object (structured output)
@@ -104,7 +106,11 @@ int RunGenerate(const GenerateOptions& o) {
   if (o.prompt.empty() == o.prompt_tokens.empty()) {
     return Fail("give exactly one of --prompt and --prompt-tokens", kExitUsage);
   }
-  auto inst = Instance::Create({.path = o.model, .n_ctx = o.ctx, .n_threads = o.threads});
+  auto inst = Instance::Create({.path = o.model,
+                                .n_ctx = o.ctx,
+                                .n_threads = o.threads,
+                                .cache_type_k = o.kv.k_type(),
+                                .cache_type_v = o.kv.v_type()});
   if (!inst) return Fail(inst.error().message());
   auto prompt = PromptIds(o, **inst);
   if (!prompt) return Fail(prompt.error().message(), kExitUsage);
@@ -160,7 +166,11 @@ int RunLogits(const GenerateOptions& o) {
   if (!ids) return Fail(ids.error().message(), kExitUsage);
   if (ids->empty()) return Fail("--prompt-tokens is empty", kExitUsage);
   const int n_ctx = std::max(o.ctx, static_cast<int>(ids->size()));
-  auto inst = Instance::Create({.path = o.model, .n_ctx = n_ctx, .n_threads = o.threads});
+  auto inst = Instance::Create({.path = o.model,
+                                .n_ctx = n_ctx,
+                                .n_threads = o.threads,
+                                .cache_type_k = o.kv.k_type(),
+                                .cache_type_v = o.kv.v_type()});
   if (!inst) return Fail(inst.error().message());
   const int n_vocab = (*inst)->model().hparams().n_vocab;
   std::vector<BatchToken> batch;
@@ -202,6 +212,7 @@ void AddModelOptions(CLI::App* cmd, GenerateOptions& o, bool prompt_text) {
   AddModelArgs(cmd, o.model_args, prompt_text);
   cmd->add_option("--threads", o.threads, "Compute threads (default: physical cores)");
   cmd->add_option("--ctx", o.ctx, "Context size in tokens (default: the model's)");
+  AddKvCacheFlags(cmd, o.kv);
 }
 
 }  // namespace

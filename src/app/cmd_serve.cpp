@@ -15,12 +15,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
 #include <filesystem>
+#include <string>
 #include <thread>
 
 #include "app/commands.h"
+#include "app/kv_cache_flags.h"
 #include "app/model_arg.h"
 #include "discovery/classify.h"
 #include "discovery/naming.h"
@@ -55,6 +55,7 @@ struct ServeOptions {
   int max_queue = 64;
   int ctx = 0;
   int threads = 0;
+  KvCacheFlags kv;
   std::string keep_alive;
   std::string api_key;
   std::vector<std::string> cors_origins;
@@ -158,6 +159,8 @@ int RunServe(const ServeOptions& opts) {
   pool_options.max_queued = std::max(opts.max_queue, 0);
   pool_options.n_ctx = opts.ctx;
   pool_options.n_threads = opts.threads;
+  pool_options.cache_type_k = opts.kv.k_type();
+  pool_options.cache_type_v = opts.kv.v_type();
   if (const std::string ka = opts.keep_alive.empty() ? EnvOr("SHIMMY_KEEP_ALIVE", "")
                                                      : opts.keep_alive;
       !ka.empty()) {
@@ -280,6 +283,7 @@ void RegisterServe(CLI::App& app, CommandRunner& runner) {
       ->capture_default_str();
   cmd->add_option("--threads,-t", opts->threads, "Threads per model (0: physical cores)")
       ->capture_default_str();
+  AddKvCacheFlags(cmd, opts->kv);
   cmd->add_option("--keep-alive", opts->keep_alive,
                   "How long an idle model stays loaded: 5m, 1h, 30s, -1 forever, 0 unload "
                   "[env: SHIMMY_KEEP_ALIVE; default 5m]");

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/ops.h"
+#include "kernels/attention_rows.h"
 #include "kernels/ops.h"
 #include "quant/quant.h"
 
@@ -306,9 +307,9 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
     rope.Angles(chunk[static_cast<size_t>(t)].pos, rope_cos_.data(), rope_sin_.data());
     for (int h = 0; h < n_head; ++h) rope.Apply(q + h * dk, rope_cos_.data(), rope_sin_.data());
     for (int h = 0; h < n_kv; ++h) rope.Apply(k + h * dk, rope_cos_.data(), rope_sin_.data());
-    std::memcpy(kv_->K(il, cells[static_cast<size_t>(t)]), k, sizeof(float) * k_dim);
-    std::memcpy(kv_->V(il, cells[static_cast<size_t>(t)]), v_.data() + static_cast<size_t>(t) * v_dim,
-                sizeof(float) * v_dim);
+    QuantizeActivationRow(kv_->k_type(), k, kv_->K(il, cells[static_cast<size_t>(t)]), k_dim);
+    QuantizeActivationRow(kv_->v_type(), v_.data() + static_cast<size_t>(t) * v_dim,
+                          kv_->V(il, cells[static_cast<size_t>(t)]), v_dim);
   }
 
   // Scaled dot-product attention. A job is one token and a group of query
@@ -320,8 +321,12 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
   const int n_split = std::clamp((want_jobs + n * n_kv - 1) / (n * n_kv), 1, group);
   scores_.resize(static_cast<size_t>(pool_->n_threads()));
   const int attn_stride = n_head * dv;
-  const float* k_base = kv_->K(il, 0);
-  const float* v_base = kv_->V(il, 0);
+  const uint8_t* k_base = kv_->K(il, 0);
+  const uint8_t* v_base = kv_->V(il, 0);
+  // Byte offset of KV head h within a row: heads are whole blocks
+  // (Instance::Create checks that for block types).
+  const size_t k_head_bytes = kv_->k_row_bytes(il) / static_cast<size_t>(n_kv);
+  const size_t v_head_bytes = kv_->v_row_bytes(il) / static_cast<size_t>(n_kv);
   pool_->ParallelForWorker(
       static_cast<int64_t>(n) * n_kv * n_split,
       [&](int64_t begin, int64_t end, int worker) {
@@ -343,13 +348,23 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
           scores.resize(static_cast<size_t>(n_q) * m);
           const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h0 * dk;
           const int* rows = vis.cells + first;
-          DotRows(q, dk, n_q, k_base + kvh * dk, k_dim, rows, m, dk, scale, scores.data());
+          const CachedRows k_rows{.type = kv_->k_type(),
+                                  .base = k_base + kvh * k_head_bytes,
+                                  .stride = static_cast<int64_t>(kv_->k_row_bytes(il)),
+                                  .rows = rows,
+                                  .n = m};
+          const CachedRows v_rows{.type = kv_->v_type(),
+                                  .base = v_base + kvh * v_head_bytes,
+                                  .stride = static_cast<int64_t>(kv_->v_row_bytes(il)),
+                                  .rows = rows,
+                                  .n = m};
+          DotRows(q, dk, n_q, k_rows, dk, scale, scores.data());
           for (int i = 0; i < n_q; ++i) {
             float* s = scores.data() + static_cast<size_t>(i) * m;
             if (hp.attn_softcap > 0.0f) ops::SoftCap(s, m, hp.attn_softcap);
             Softmax(s, m);
           }
-          WeightedSumRows(scores.data(), n_q, v_base + kvh * dv, v_dim, rows, m, dv, out, dv);
+          WeightedSumRows(scores.data(), n_q, v_rows, dv, out, dv);
         }
       },
       {.schedule = ParallelSchedule::kDynamic, .chunk = 1});

@@ -34,6 +34,20 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
     shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
     shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
   }
+  shape.k_type = options.cache_type_k;
+  shape.v_type = options.cache_type_v;
+  // Attention reads one KV head's slice of a row, so block types need each
+  // head to be whole blocks, not just the row.
+  const auto check_head = [&](DType type, int head_dim, const char* which) -> Result<void> {
+    if (RowBytes(type, static_cast<uint64_t>(std::max(head_dim, 0)))) return {};
+    return Error(std::string(Name(type)) + " " + which + " cache: this model's head dim " +
+                 std::to_string(head_dim) + " is not a multiple of " +
+                 std::to_string(Info(type).block_size) + "; use f16 or f32");
+  };
+  if (auto ok = check_head(shape.k_type, hp.head_dim_k, "K"); !ok)
+    return ok.error().Context(options.path);
+  if (auto ok = check_head(shape.v_type, hp.head_dim_v, "V"); !ok)
+    return ok.error().Context(options.path);
   const int n_seq = std::clamp(options.n_seq, 1, kMaxSequences);
   auto kv = KvCache::Create(shape, inst->n_ctx_ * n_seq);
   if (!kv) return kv.error().Context(options.path);

@@ -19,6 +19,7 @@
 #include "kv/kv_cache.h"
 #include "model/model.h"
 #include "sampling/token_trie.h"
+#include "tensor/dtype.h"
 #include "threading/thread_pool.h"
 #include "tokenizer/tokenizer.h"
 
@@ -30,6 +31,9 @@ struct InstanceOptions {
   int n_threads = 0;  // 0: physical cores
   int n_seq = 1;      // sequences sharing the cache (each may use n_ctx)
   WeightMemory weight_memory = WeightMemory::kAuto;
+  // Element types of the KV cache (kv/kv_cache.h): F32, F16 or Q8_0.
+  DType cache_type_k = DType::kF32;
+  DType cache_type_v = DType::kF32;
 };
 
 class Instance {

@@ -32,19 +32,4 @@ float Dot(const float* a, const float* b, int64_t n);
 // y += a * x (attention: accumulating probability-weighted values).
 void AddScaled(float* y, const float* x, float a, int64_t n);
 
-// Attention over gathered cache rows. `base` holds rows of `stride` floats;
-// rows[j] (>= 0) picks the j-th row, whose first d floats are used. The
-// n_q queries (or weight rows) are processed together over tiles of rows
-// so each cached row is read from memory once per call, not once per query
-// head (grouped-query attention). Cost O(n_q * n_rows * d); thread-safe.
-
-// scores[i * n_rows + j] = scale * dot(q + i * q_stride, base + rows[j] * stride), d floats.
-void DotRows(const float* q, int64_t q_stride, int64_t n_q, const float* base, int64_t stride,
-             const int* rows, int64_t n_rows, int64_t d, float scale, float* scores);
-
-// out + i * out_stride = sum_j w[i * n_rows + j] * (base + rows[j] * stride), d floats,
-// overwriting out (zeros when n_rows == 0). `out` must not alias the rows.
-void WeightedSumRows(const float* w, int64_t n_q, const float* base, int64_t stride,
-                     const int* rows, int64_t n_rows, int64_t d, float* out, int64_t out_stride);
-
 }  // namespace shimmy

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
+
+#include "quant/quant.h"
 
 namespace shimmy::ref {
 
@@ -45,25 +48,40 @@ void AddScaled(float* y, const float* x, float a, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-void DotRows(const float* q, int64_t q_stride, int64_t n_q, const float* base, int64_t stride,
-             const int* rows, int64_t n_rows, int64_t d, float scale, float* scores) {
-  for (int64_t i = 0; i < n_q; ++i) {
-    for (int64_t j = 0; j < n_rows; ++j) {
-      scores[i * n_rows + j] = scale * Dot(q + i * q_stride, base + rows[j] * stride, d);
-    }
+namespace {
+
+// Row j of a gathered set, dequantized as DequantizeRow reads the type.
+std::vector<float> CachedRow(const CachedRows& c, int64_t j, int64_t d) {
+  std::vector<float> row(static_cast<size_t>(d));
+  DequantizeRow(c.type, static_cast<const uint8_t*>(c.base) + c.rows[j] * c.stride, row.data(), d);
+  return row;
+}
+
+}  // namespace
+
+void DotRows(const float* q, int64_t q_stride, int64_t n_q, const CachedRows& k, int64_t d,
+             float scale, float* scores) {
+  for (int64_t j = 0; j < k.n; ++j) {
+    const std::vector<float> row = CachedRow(k, j, d);
+    for (int64_t i = 0; i < n_q; ++i)
+      scores[i * k.n + j] = scale * Dot(q + i * q_stride, row.data(), d);
   }
 }
 
-void WeightedSumRows(const float* w, int64_t n_q, const float* base, int64_t stride,
-                     const int* rows, int64_t n_rows, int64_t d, float* out, int64_t out_stride) {
-  for (int64_t i = 0; i < n_q; ++i) {
-    for (int64_t x = 0; x < d; ++x) {
-      double sum = 0.0;
-      for (int64_t j = 0; j < n_rows; ++j) {
-        sum += static_cast<double>(w[i * n_rows + j]) * base[rows[j] * stride + x];
-      }
-      out[i * out_stride + x] = static_cast<float>(sum);
+void WeightedSumRows(const float* w, int64_t n_q, const CachedRows& v, int64_t d, float* out,
+                     int64_t out_stride) {
+  std::vector<double> sums(static_cast<size_t>(n_q * d), 0.0);
+  for (int64_t j = 0; j < v.n; ++j) {
+    const std::vector<float> row = CachedRow(v, j, d);
+    for (int64_t i = 0; i < n_q; ++i) {
+      for (int64_t x = 0; x < d; ++x)
+        sums[static_cast<size_t>(i * d + x)] +=
+            static_cast<double>(w[i * v.n + j]) * row[static_cast<size_t>(x)];
     }
+  }
+  for (int64_t i = 0; i < n_q; ++i) {
+    for (int64_t x = 0; x < d; ++x)
+      out[i * out_stride + x] = static_cast<float>(sums[static_cast<size_t>(i * d + x)]);
   }
 }
 

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "kernels/attention_rows.h"
+
 namespace shimmy::ref {
 
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out);
@@ -13,9 +15,10 @@ void Add(const float* a, const float* b, int64_t n, float* out);
 void Scale(float* x, int64_t n, float scale);
 float Dot(const float* a, const float* b, int64_t n);
 void AddScaled(float* y, const float* x, float a, int64_t n);
-void DotRows(const float* q, int64_t q_stride, int64_t n_q, const float* base, int64_t stride,
-             const int* rows, int64_t n_rows, int64_t d, float scale, float* scores);
-void WeightedSumRows(const float* w, int64_t n_q, const float* base, int64_t stride,
-                     const int* rows, int64_t n_rows, int64_t d, float* out, int64_t out_stride);
+// kernels/attention_rows.h: each cached row dequantized with DequantizeRow.
+void DotRows(const float* q, int64_t q_stride, int64_t n_q, const CachedRows& k, int64_t d,
+             float scale, float* scores);
+void WeightedSumRows(const float* w, int64_t n_q, const CachedRows& v, int64_t d, float* out,
+                     int64_t out_stride);
 
 }  // namespace shimmy::ref

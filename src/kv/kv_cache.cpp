@@ -30,6 +30,11 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
       static_cast<int>(shape.v_dim.size()) != shape.n_layer) {
     return Error("kv cache: bad shape");
   }
+  for (DType type : {shape.k_type, shape.v_type}) {
+    if (type != DType::kF32 && type != DType::kF16 && type != DType::kQ8_0) {
+      return Error("kv cache: cannot store " + std::string(Name(type)) + " (F32, F16 or Q8_0)");
+    }
+  }
   static_assert(std::is_trivially_copyable_v<Cell>, "cells live in raw zero-filled memory");
   std::unique_ptr<KvCache> kv(new KvCache(shape, n_cells));
   if (!kv->cell_memory_.Reserve(static_cast<size_t>(n_cells) * sizeof(Cell))) {
@@ -37,24 +42,41 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
   }
   kv->cells_ = std::launder(static_cast<Cell*>(kv->cell_memory_.data()));
   kv->seq_cells_.resize(kMaxSequences);
-  size_t floats = 0;
+  size_t total = 0;
   for (int l = 0; l < shape.n_layer; ++l) {
-    floats += static_cast<size_t>(n_cells) *
-              static_cast<size_t>(shape.k_dim[static_cast<size_t>(l)] + shape.v_dim[static_cast<size_t>(l)]);
+    const auto k_bytes =
+        RowBytes(shape.k_type, static_cast<uint64_t>(shape.k_dim[static_cast<size_t>(l)]));
+    const auto v_bytes =
+        RowBytes(shape.v_type, static_cast<uint64_t>(shape.v_dim[static_cast<size_t>(l)]));
+    if (!k_bytes || !v_bytes) {
+      return Error("kv cache: layer " + std::to_string(l) + "'s rows (" +
+                   std::to_string(shape.k_dim[static_cast<size_t>(l)]) + " and " +
+                   std::to_string(shape.v_dim[static_cast<size_t>(l)]) + " values) are not whole " +
+                   std::string(Name(shape.k_type)) + "/" + std::string(Name(shape.v_type)) +
+                   " blocks");
+    }
+    kv->k_row_bytes_.push_back(*k_bytes);
+    kv->v_row_bytes_.push_back(*v_bytes);
+    total += static_cast<size_t>(n_cells) * (*k_bytes + *v_bytes);
   }
   // Reserved, not committed: pages appear as cells are written.
-  if (!kv->kv_memory_.Reserve(floats * sizeof(float))) {
-    return Error("kv cache: cannot reserve " +
-                 std::to_string(floats * sizeof(float) >> 20) + " MiB");
+  if (!kv->kv_memory_.Reserve(total)) {
+    return Error("kv cache: cannot reserve " + std::to_string(total >> 20) + " MiB");
   }
-  auto* p = static_cast<float*>(kv->kv_memory_.data());
-  for (int l = 0; l < shape.n_layer; ++l) {
+  auto* p = static_cast<uint8_t*>(kv->kv_memory_.data());
+  for (size_t l = 0; l < static_cast<size_t>(shape.n_layer); ++l) {
     kv->k_.push_back(p);
-    p += static_cast<size_t>(n_cells) * shape.k_dim[static_cast<size_t>(l)];
+    p += static_cast<size_t>(n_cells) * kv->k_row_bytes_[l];
     kv->v_.push_back(p);
-    p += static_cast<size_t>(n_cells) * shape.v_dim[static_cast<size_t>(l)];
+    p += static_cast<size_t>(n_cells) * kv->v_row_bytes_[l];
   }
   return kv;
+}
+
+size_t KvCache::cell_bytes() const {
+  size_t bytes = 0;
+  for (size_t l = 0; l < k_row_bytes_.size(); ++l) bytes += k_row_bytes_[l] + v_row_bytes_[l];
+  return bytes;
 }
 
 Result<std::vector<int>> KvCache::Place(std::span<const SeqId> seqs, std::span<const int32_t> positions) {

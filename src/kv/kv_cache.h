@@ -6,7 +6,11 @@
 // buffers are reserved, not committed, so memory grows with the tokens
 // actually cached: a model's full training context costs nothing until used.
 //
-// Layout per layer: K as [n_cells][k_dim] floats, V as [n_cells][v_dim].
+// Layout per layer: K as [n_cells][k_dim] values, V as [n_cells][v_dim],
+// each row stored as the shape's k_type / v_type: F32 (the default, exact),
+// F16 (half the memory) or Q8_0 (34 bytes per 32 values, about 0.27 of
+// F32; needs dims of whole 32-value blocks per head). Rows are written with
+// kernels' QuantizeActivationRow and read by kernels/attention_rows.h.
 // Each sequence keeps its cells in a list sorted by position, updated as
 // cells are placed, shared and removed, so finding what a token may attend
 // to is a binary search, not a scan of every cell.
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "tensor/dtype.h"
 
 namespace shimmy {
 
@@ -32,11 +37,14 @@ struct KvShape {
   int n_layer = 0;
   std::vector<int> k_dim;  // per layer: n_head_kv * head_dim_k
   std::vector<int> v_dim;  // per layer: n_head_kv * head_dim_v
+  DType k_type = DType::kF32;  // F32, F16 or Q8_0
+  DType v_type = DType::kF32;
 };
 
 class KvCache {
  public:
-  // Reserves address space for `n_cells` cells; fails when it cannot.
+  // Reserves address space for `n_cells` cells; fails when it cannot, or
+  // when a row type is not F32, F16 or Q8_0 or does not divide its rows.
   static Result<std::unique_ptr<KvCache>> Create(const KvShape& shape, int n_cells);
   ~KvCache() = default;
   KvCache(const KvCache&) = delete;
@@ -49,10 +57,22 @@ class KvCache {
   // (claiming nothing) when there are not enough free cells.
   Result<std::vector<int>> Place(std::span<const SeqId> seqs, std::span<const int32_t> positions);
 
-  float* K(int layer, int cell) { return k_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * shape_.k_dim[static_cast<size_t>(layer)]; }
-  float* V(int layer, int cell) { return v_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * shape_.v_dim[static_cast<size_t>(layer)]; }
-  const float* K(int layer, int cell) const { return const_cast<KvCache*>(this)->K(layer, cell); }
-  const float* V(int layer, int cell) const { return const_cast<KvCache*>(this)->V(layer, cell); }
+  DType k_type() const { return shape_.k_type; }
+  DType v_type() const { return shape_.v_type; }
+  // Bytes of one cell's K (V) row of `layer`.
+  size_t k_row_bytes(int layer) const { return k_row_bytes_[static_cast<size_t>(layer)]; }
+  size_t v_row_bytes(int layer) const { return v_row_bytes_[static_cast<size_t>(layer)]; }
+  // Bytes one cell takes over all layers (K and V).
+  size_t cell_bytes() const;
+
+  uint8_t* K(int layer, int cell) {
+    return k_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * k_row_bytes(layer);
+  }
+  uint8_t* V(int layer, int cell) {
+    return v_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * v_row_bytes(layer);
+  }
+  const uint8_t* K(int layer, int cell) const { return const_cast<KvCache*>(this)->K(layer, cell); }
+  const uint8_t* V(int layer, int cell) const { return const_cast<KvCache*>(this)->V(layer, cell); }
 
   // Cells of `seq` with position <= pos (and > pos - window when window > 0),
   // in increasing position order, appended to `out` (cleared first).
@@ -115,7 +135,8 @@ class KvCache {
   Cell* cells_ = nullptr;  // n_cells_ of them, in cell_memory_
   // Per sequence: its cells sorted by position (ties in placement order).
   std::vector<std::vector<int>> seq_cells_;
-  std::vector<float*> k_, v_;
+  std::vector<uint8_t*> k_, v_;
+  std::vector<size_t> k_row_bytes_, v_row_bytes_;
   Reservation kv_memory_;
 };
 

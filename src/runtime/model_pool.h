@@ -66,6 +66,8 @@ struct PoolOptions {
   int max_queued = 64;  // Scheduler queue per model
   int n_ctx = 0;        // 0: each model's training context
   int n_threads = 0;    // 0: physical cores
+  DType cache_type_k = DType::kF32;  // KV cache element types (InstanceOptions)
+  DType cache_type_v = DType::kF32;
   // Called after "loaded" (ms: load time), "unloaded" (keep_alive expiry or
   // Unload; ms: time to destroy), "evicted" (to make room; ms: likewise),
   // "load_failed" (ms: time spent trying). On the pool's threads (loader,

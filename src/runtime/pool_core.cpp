@@ -134,9 +134,8 @@ void PoolCore::LoaderLoop() {
     lock.unlock();
 
     // Reading the header again only matters with a byte budget.
-    const uint64_t bytes = options.memory_budget_bytes > 0
-                               ? EstimateBytesBeforeLoad(entry, options.n_ctx)
-                               : entry.size_bytes;
+    const uint64_t bytes = options.memory_budget_bytes > 0 ? EstimateBytesBeforeLoad(entry, options)
+                                                           : entry.size_bytes;
     bool over = false;
     lock.lock();
     std::vector<Departure> evicted = MakeRoom(bytes, over);

@@ -136,11 +136,13 @@ struct PoolCore : std::enable_shared_from_this<PoolCore> {
 };
 
 // Estimated resident bytes of a model: its file plus a KV cache holding one
-// full context (the cache is reserved, not committed, so n_parallel full
-// contexts at once is the worst case, not the usual one).
-uint64_t EstimateBytes(uint64_t file_bytes, const HParams& hparams, int n_ctx);
+// full context of the pool's cache types (the cache is reserved, not
+// committed, so n_parallel full contexts at once is the worst case, not the
+// usual one).
+uint64_t EstimateBytes(uint64_t file_bytes, const HParams& hparams, int n_ctx,
+                       const PoolOptions& options);
 // The same before loading, from the file's header; the file size alone
 // when the header cannot be read (the load will then report why).
-uint64_t EstimateBytesBeforeLoad(const discovery::ModelEntry& entry, int n_ctx_option);
+uint64_t EstimateBytesBeforeLoad(const discovery::ModelEntry& entry, const PoolOptions& options);
 
 }  // namespace shimmy::runtime::detail

@@ -37,27 +37,33 @@ struct ModelDeleter {
 
 }  // namespace
 
-uint64_t EstimateBytes(uint64_t file_bytes, const HParams& hparams, int n_ctx) {
+uint64_t EstimateBytes(uint64_t file_bytes, const HParams& hparams, int n_ctx,
+                       const PoolOptions& options) {
+  // A head dim the type cannot hold fails the load; F32 bounds it meanwhile.
+  const auto row_bytes = [](DType type, int n) {
+    const uint64_t values = static_cast<uint64_t>(std::max(n, 0));
+    return RowBytes(type, values).value_or(values * sizeof(float));
+  };
   uint64_t per_token = 0;
   const size_t n_layer =
       std::min(static_cast<size_t>(std::max(hparams.n_layer, 0)), hparams.n_head_kv.size());
   for (size_t l = 0; l < n_layer; ++l) {
     per_token += static_cast<uint64_t>(std::max(hparams.n_head_kv[l], 0)) *
-                 static_cast<uint64_t>(std::max(hparams.head_dim_k + hparams.head_dim_v, 0)) *
-                 sizeof(float);
+                 (row_bytes(options.cache_type_k, hparams.head_dim_k) +
+                  row_bytes(options.cache_type_v, hparams.head_dim_v));
   }
   return file_bytes + per_token * static_cast<uint64_t>(std::max(n_ctx, 0));
 }
 
-uint64_t EstimateBytesBeforeLoad(const discovery::ModelEntry& entry, int n_ctx_option) {
+uint64_t EstimateBytesBeforeLoad(const discovery::ModelEntry& entry, const PoolOptions& options) {
   auto file = gguf::GgufFile::Open(entry.path);
   if (!file) return entry.size_bytes;
   auto hparams = ReadHParams(*file);
   if (!hparams) return std::max(entry.size_bytes, file->file_size());
   // The context Instance::Create will choose.
-  int n_ctx = n_ctx_option > 0 ? n_ctx_option : hparams->n_ctx_train;
+  int n_ctx = options.n_ctx > 0 ? options.n_ctx : hparams->n_ctx_train;
   if (n_ctx <= 0) n_ctx = 2048;
-  return EstimateBytes(std::max(entry.size_bytes, file->file_size()), *hparams, n_ctx);
+  return EstimateBytes(std::max(entry.size_bytes, file->file_size()), *hparams, n_ctx, options);
 }
 
 Result<std::shared_ptr<LoadedModel>> PoolCore::LoadModel(const discovery::ModelEntry& entry) {
@@ -69,7 +75,9 @@ Result<std::shared_ptr<LoadedModel>> PoolCore::LoadModel(const discovery::ModelE
                                       .n_threads = options.n_threads,
                                       // The Scheduler keeps the last sequence as
                                       // scratch for embeddings.
-                                      .n_seq = n_parallel + 1});
+                                      .n_seq = n_parallel + 1,
+                                      .cache_type_k = options.cache_type_k,
+                                      .cache_type_v = options.cache_type_v});
     if (!instance) return instance.error().Context(what);
     std::unique_ptr<LoadedModel> model(new LoadedModel());
     model->entry_ = entry;
@@ -96,7 +104,7 @@ Result<std::shared_ptr<LoadedModel>> PoolCore::LoadModel(const discovery::ModelE
     model->loaded_at_ = Clock::now();
     model->estimated_bytes_ =
         EstimateBytes(std::max(entry.size_bytes, inst.model().file().file_size()),
-                      inst.model().hparams(), inst.n_ctx());
+                      inst.model().hparams(), inst.n_ctx(), options);
     return std::shared_ptr<LoadedModel>(model.release(), ModelDeleter{weak_from_this()});
   } catch (const std::exception& e) {
     // Out of memory or no thread for the engine: a failed load, not a crash.

@@ -1,6 +1,7 @@
 // shimmy generate / logits / gpu-info, run as a user would.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -137,6 +138,42 @@ TEST(CliLogits, AllPositions) {
   ASSERT_EQ(j["positions"].size(), 3u);
   EXPECT_EQ(j["positions"][2]["pos"], 2);
   EXPECT_EQ(j["positions"][2]["logits"].size(), 512u);
+}
+
+// --kv-cache-type (and SHIMMY_KV_CACHE_TYPE) reach the engine: the logits
+// move by the cache's rounding, not more; a type the cache cannot hold is
+// a usage error, and a model whose heads are not whole Q8_0 blocks says so.
+TEST(CliLogits, KvCacheTypeChangesTheCacheNotTheAnswer) {
+  SHIMMY_REQUIRE_FIXTURES();
+  const auto ref = Ref("tiny-random-llama-F32.ref.json");
+  std::string ids;
+  for (int id : ref["prompt_tokens"]) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const auto want = ref["full_logits_last_prompt_pos"].get<std::vector<float>>();
+  const std::string logits =
+      "logits " + Model("tiny-random-llama-F32.gguf") + " --prompt-tokens " + ids + " --json";
+  for (const char* how :
+       {"--kv-cache-type q8_0", "--cache-type-k Q8_0 --cache-type-v f16", "env"}) {
+    const bool env = std::string(how) == "env";
+    const Output r =
+        env ? testing::RunCommand("SHIMMY_KV_CACHE_TYPE=q8_0 " + std::string(SHIMMY_BINARY) + " " +
+                                  logits + " 2>/dev/null")
+            : RunShimmy(logits + " " + how, false);
+    ASSERT_EQ(r.exit_code, 0) << how << ": " << r.out.substr(0, 500);
+    const auto got =
+        nlohmann::json::parse(r.out)["positions"][0]["logits"].get<std::vector<float>>();
+    ASSERT_EQ(got.size(), want.size());
+    float moved = 0.0f;
+    for (size_t i = 0; i < got.size(); ++i) moved = std::max(moved, std::fabs(got[i] - want[i]));
+    EXPECT_GT(moved, 1e-4f) << how << ": the cache type did not reach the engine";
+    EXPECT_LT(moved, 2e-2f) << how;
+  }
+  const Output bad = RunShimmy(logits + " --kv-cache-type q4_0");
+  EXPECT_NE(bad.exit_code, 0) << bad.out;
+  EXPECT_NE(bad.out.find("q4_0 not in {f32,f16,q8_0}"), std::string::npos) << bad.out;
+  const Output narrow = RunShimmy("logits " + Model("stories260K.gguf") +
+                                  " --prompt-tokens 1,403 --kv-cache-type q8_0");
+  EXPECT_NE(narrow.exit_code, 0);
+  EXPECT_NE(narrow.out.find("head dim 8 is not a multiple of 32"), std::string::npos) << narrow.out;
 }
 
 TEST(CliGpuInfo, ReportsTheCpuBackend) {

@@ -112,61 +112,6 @@ TEST_P(OpsTest, DotAndAddScaled) {
   }
 }
 
-// Gathered rows as the KV cache hands them to attention: out of order,
-// strided, a head offset inside the row, several queries per call.
-TEST_P(OpsTest, DotRowsAndWeightedSumRows) {
-  const int64_t kDims[] = {1, 5, 8, 16, 33, 64, 80, 128, 256};
-  const int64_t kRowCounts[] = {0, 1, 7, 8, 9, 17, 70, 300};
-  for (int64_t d : kDims) {
-    for (int64_t n_rows : kRowCounts) {
-      const int64_t n_q = 3, offset = 1, stride = 2 * d + 3;
-      const int64_t n_cells = n_rows + 5;
-      const auto cache = RandomNormal(n_cells * stride, 11);
-      const auto q = Unaligned(RandomNormal(n_q * (d + 2), 12));
-      std::vector<int> rows(static_cast<size_t>(n_rows));
-      for (int64_t j = 0; j < n_rows; ++j) {
-        rows[static_cast<size_t>(j)] = static_cast<int>((j * 7 + 3) % n_cells);
-      }
-      const float* base = cache.data() + offset;
-      std::vector<float> got(static_cast<size_t>(n_q * n_rows)), want(got.size());
-      DotRows(q.data() + 1, d + 2, n_q, base, stride, rows.data(), n_rows, d, 0.25f, got.data());
-      ref::DotRows(q.data() + 1, d + 2, n_q, base, stride, rows.data(), n_rows, d, 0.25f,
-                   want.data());
-      for (int64_t i = 0; i < n_q; ++i) {
-        for (int64_t j = 0; j < n_rows; ++j) {
-          double mag = 0;
-          for (int64_t x = 0; x < d; ++x) {
-            const float k = base[rows[static_cast<size_t>(j)] * stride + x];
-            mag += std::fabs(q[1 + i * (d + 2) + x] * k);
-          }
-          ASSERT_NEAR(got[i * n_rows + j], want[i * n_rows + j], 0.25 * (1e-6 * mag + 1e-6))
-              << "DotRows d=" << d << " rows=" << n_rows << " i=" << i << " j=" << j;
-        }
-      }
-      // Softmax-like weights; the output rows are strided and pre-filled
-      // with garbage that must be overwritten.
-      auto w = RandomNormal(n_q * n_rows, 13);
-      for (float& x : w) x = std::fabs(x);
-      const int64_t out_stride = d + 4;
-      std::vector<float> out(static_cast<size_t>(n_q * out_stride), 99.0f), out_ref(out.size());
-      WeightedSumRows(w.data(), n_q, base, stride, rows.data(), n_rows, d, out.data(), out_stride);
-      ref::WeightedSumRows(w.data(), n_q, base, stride, rows.data(), n_rows, d, out_ref.data(),
-                           out_stride);
-      for (int64_t i = 0; i < n_q; ++i) {
-        for (int64_t x = 0; x < d; ++x) {
-          double mag = 0;
-          for (int64_t j = 0; j < n_rows; ++j) {
-            mag += std::fabs(w[i * n_rows + j] * base[rows[static_cast<size_t>(j)] * stride + x]);
-          }
-          ASSERT_NEAR(out[i * out_stride + x], out_ref[i * out_stride + x], 1e-6 * mag + 1e-30)
-              << "WeightedSumRows d=" << d << " rows=" << n_rows << " i=" << i << " x=" << x;
-        }
-        EXPECT_EQ(out[i * out_stride + d], 99.0f) << "wrote past the row";
-      }
-    }
-  }
-}
-
 SHIMMY_INSTANTIATE_PER_TARGET(OpsTest);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -75,20 +76,59 @@ TEST(KvCache, SharedPrefixSurvivesRemovalOfOneOwner) {
   EXPECT_EQ(kv->n_used(), 0);
 }
 
+float* Floats(uint8_t* row) { return reinterpret_cast<float*>(row); }
+
 TEST(KvCache, CellsStoreTheirRows) {
   auto kv = Make(4);
   std::vector<SeqId> seqs{0, 0};
   std::vector<int32_t> pos{0, 1};
   auto cells = kv->Place(seqs, pos);
   ASSERT_TRUE(cells.ok());
+  EXPECT_EQ(kv->k_row_bytes(0), 8 * sizeof(float));
+  EXPECT_EQ(kv->v_row_bytes(1), 4 * sizeof(float));
+  EXPECT_EQ(kv->cell_bytes(), 2 * 12 * sizeof(float));
   for (int l = 0; l < 2; ++l) {
     for (int c : *cells) {
-      for (int i = 0; i < 8; ++i) kv->K(l, c)[i] = static_cast<float>(l * 100 + c * 10 + i);
-      for (int i = 0; i < 4; ++i) kv->V(l, c)[i] = static_cast<float>(-(l * 100 + c * 10 + i));
+      for (int i = 0; i < 8; ++i) Floats(kv->K(l, c))[i] = static_cast<float>(l * 100 + c * 10 + i);
+      for (int i = 0; i < 4; ++i)
+        Floats(kv->V(l, c))[i] = static_cast<float>(-(l * 100 + c * 10 + i));
     }
   }
-  EXPECT_EQ(kv->K(1, (*cells)[1])[7], 100.0f + (*cells)[1] * 10 + 7);
-  EXPECT_EQ(kv->V(0, (*cells)[0])[3], -static_cast<float>((*cells)[0] * 10 + 3));
+  EXPECT_EQ(Floats(kv->K(1, (*cells)[1]))[7], 100.0f + (*cells)[1] * 10 + 7);
+  EXPECT_EQ(Floats(kv->V(0, (*cells)[0]))[3], -static_cast<float>((*cells)[0] * 10 + 3));
+}
+
+// Rows take the bytes of their type, per layer, K and V each their own;
+// every layer's rows stay inside one reservation without overlapping.
+TEST(KvCache, RowsTakeTheBytesOfTheirType) {
+  KvShape shape{2, {64, 128}, {64, 32}, DType::kQ8_0, DType::kF16};
+  auto kv = KvCache::Create(shape, 3);
+  ASSERT_TRUE(kv.ok()) << kv.error().message();
+  EXPECT_EQ((*kv)->k_type(), DType::kQ8_0);
+  EXPECT_EQ((*kv)->v_type(), DType::kF16);
+  EXPECT_EQ((*kv)->k_row_bytes(0), 2 * 34u);
+  EXPECT_EQ((*kv)->k_row_bytes(1), 4 * 34u);
+  EXPECT_EQ((*kv)->v_row_bytes(0), 64 * 2u);
+  EXPECT_EQ((*kv)->v_row_bytes(1), 32 * 2u);
+  EXPECT_EQ((*kv)->cell_bytes(), 68u + 128 + 136 + 64);
+  // Layout: layer 0 K cells, layer 0 V cells, layer 1 K cells, ...
+  EXPECT_EQ((*kv)->K(0, 2) - (*kv)->K(0, 0), 2 * 68);
+  EXPECT_EQ((*kv)->V(0, 0) - (*kv)->K(0, 0), 3 * 68);
+  EXPECT_EQ((*kv)->K(1, 0) - (*kv)->V(0, 0), 3 * 128);
+  EXPECT_EQ((*kv)->V(1, 0) - (*kv)->K(1, 0), 3 * 136);
+}
+
+TEST(KvCache, RefusesTypesItCannotHold) {
+  KvShape q4{1, {64}, {64}, DType::kQ4_0, DType::kF32};
+  auto bad_type = KvCache::Create(q4, 4);
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_NE(bad_type.error().message().find("Q4_0"), std::string::npos)
+      << bad_type.error().message();
+  KvShape ragged{1, {64}, {48}, DType::kF32, DType::kQ8_0};
+  auto bad_rows = KvCache::Create(ragged, 4);
+  ASSERT_FALSE(bad_rows.ok());
+  EXPECT_NE(bad_rows.error().message().find("not whole"), std::string::npos)
+      << bad_rows.error().message();
 }
 
 // The per-sequence cell lists are kept up to date incrementally; check them

@@ -209,6 +209,36 @@ TEST(PoolResidency, UnloadALeasedModelWaitsForTheLease) {
   EXPECT_TRUE(pool.Resident().empty());
 }
 
+// The pool's cache types reach every model it loads, its size estimate
+// counts their bytes, and a model the type cannot hold fails its load with
+// the reason (other models keep loading).
+TEST(PoolResidency, CacheTypesReachTheModelAndItsEstimate) {
+  SHIMMY_REQUIRE_FIXTURES();
+  PoolOptions exact = SmallOptions();
+  PoolOptions small = SmallOptions();
+  small.cache_type_k = DType::kQ8_0;
+  small.cache_type_v = DType::kQ8_0;
+  ModelPool f32_pool(TestRegistry(), exact);
+  ModelPool q8_pool(TestRegistry(), small);
+  auto f32 = AcquireNow(f32_pool, "tiny");
+  auto q8 = AcquireNow(q8_pool, "tiny");
+  ASSERT_TRUE(f32.ok() && q8.ok());
+  EXPECT_EQ(q8->model->instance().kv().k_type(), DType::kQ8_0);
+  EXPECT_EQ(q8->model->instance().kv().v_type(), DType::kQ8_0);
+  EXPECT_EQ(f32->model->instance().kv().k_type(), DType::kF32);
+  // Per 64-value head: 2 Q8_0 blocks of 34 bytes against 256 bytes of F32.
+  const uint64_t file = std::filesystem::file_size(Fixture("tiny-random-llama-Q8_0.gguf"));
+  ASSERT_GT(f32->model->estimated_bytes(), file);
+  EXPECT_EQ((q8->model->estimated_bytes() - file) * 256,
+            (f32->model->estimated_bytes() - file) * 68);
+
+  auto narrow = AcquireNow(q8_pool, "stories");  // 8-value heads
+  ASSERT_FALSE(narrow.ok());
+  EXPECT_NE(narrow.error().message().find("not a multiple of 32"), std::string::npos)
+      << narrow.error().message();
+  EXPECT_TRUE(AcquireNow(q8_pool, "tiny2").ok());
+}
+
 TEST(PoolResidency, ResidentDescribesAnIdleModel) {
   SHIMMY_REQUIRE_FIXTURES();
   PoolOptions options = SmallOptions();
