@@ -34,6 +34,14 @@ Status Forward::Run(std::span<const BatchToken> batch, std::vector<float>* logit
     }
     if (t.pos < 0) return Error("negative position");
   }
+  // Attention finds a KV head's rows by head index (kv/kv_cache.h).
+  for (int l = 0; l < hp.n_layer; ++l) {
+    if (kv_->n_heads(l) != hp.n_head_kv[static_cast<size_t>(l)]) {
+      return Error("kv cache: layer " + std::to_string(l) + " holds " +
+                   std::to_string(kv_->n_heads(l)) + " heads, the model has " +
+                   std::to_string(hp.n_head_kv[static_cast<size_t>(l)]));
+    }
+  }
   for (size_t start = 0; start < batch.size(); start += kMaxChunk) {
     const size_t n = std::min<size_t>(kMaxChunk, batch.size() - start);
     if (auto st = RunChunk(batch.subspan(start, n), logits, hidden); !st) return st;
@@ -307,9 +315,12 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
     rope.Angles(chunk[static_cast<size_t>(t)].pos, rope_cos_.data(), rope_sin_.data());
     for (int h = 0; h < n_head; ++h) rope.Apply(q + h * dk, rope_cos_.data(), rope_sin_.data());
     for (int h = 0; h < n_kv; ++h) rope.Apply(k + h * dk, rope_cos_.data(), rope_sin_.data());
-    QuantizeActivationRow(kv_->k_type(), k, kv_->K(il, cells[static_cast<size_t>(t)]), k_dim);
-    QuantizeActivationRow(kv_->v_type(), v_.data() + static_cast<size_t>(t) * v_dim,
-                          kv_->V(il, cells[static_cast<size_t>(t)]), v_dim);
+    const int cell = cells[static_cast<size_t>(t)];
+    const float* v = v_.data() + static_cast<size_t>(t) * v_dim;
+    for (int h = 0; h < n_kv; ++h) {
+      QuantizeActivationRow(kv_->k_type(), k + h * dk, kv_->K(il, cell, h), dk);
+      QuantizeActivationRow(kv_->v_type(), v + h * dv, kv_->V(il, cell, h), dv);
+    }
   }
 
   // Scaled dot-product attention. A job is one token and a group of query
@@ -321,12 +332,10 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
   const int n_split = std::clamp((want_jobs + n * n_kv - 1) / (n * n_kv), 1, group);
   scores_.resize(static_cast<size_t>(pool_->n_threads()));
   const int attn_stride = n_head * dv;
-  const uint8_t* k_base = kv_->K(il, 0);
-  const uint8_t* v_base = kv_->V(il, 0);
-  // Byte offset of KV head h within a row: heads are whole blocks
-  // (Instance::Create checks that for block types).
-  const size_t k_head_bytes = kv_->k_row_bytes(il) / static_cast<size_t>(n_kv);
-  const size_t v_head_bytes = kv_->v_row_bytes(il) / static_cast<size_t>(n_kv);
+  // The cache keeps each KV head's rows together (kv/kv_cache.h); Run
+  // checked that it has this layer's n_kv heads.
+  const auto k_stride = static_cast<int64_t>(kv_->k_head_bytes(il));
+  const auto v_stride = static_cast<int64_t>(kv_->v_head_bytes(il));
   pool_->ParallelForWorker(
       static_cast<int64_t>(n) * n_kv * n_split,
       [&](int64_t begin, int64_t end, int worker) {
@@ -349,13 +358,13 @@ void Forward::Attention(int il, std::span<const BatchToken> chunk, const std::ve
           const float* q = q_.data() + static_cast<size_t>(t) * q_dim + h0 * dk;
           const int* rows = vis.cells + first;
           const CachedRows k_rows{.type = kv_->k_type(),
-                                  .base = k_base + kvh * k_head_bytes,
-                                  .stride = static_cast<int64_t>(kv_->k_row_bytes(il)),
+                                  .base = kv_->K(il, 0, kvh),
+                                  .stride = k_stride,
                                   .rows = rows,
                                   .n = m};
           const CachedRows v_rows{.type = kv_->v_type(),
-                                  .base = v_base + kvh * v_head_bytes,
-                                  .stride = static_cast<int64_t>(kv_->v_row_bytes(il)),
+                                  .base = kv_->V(il, 0, kvh),
+                                  .stride = v_stride,
                                   .rows = rows,
                                   .n = m};
           DotRows(q, dk, n_q, k_rows, dk, scale, scores.data());

@@ -33,6 +33,7 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
   for (int l = 0; l < hp.n_layer; ++l) {
     shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
     shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
+    shape.n_heads.push_back(hp.n_head_kv[static_cast<size_t>(l)]);
   }
   shape.k_type = options.cache_type_k;
   shape.v_type = options.cache_type_v;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <new>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -27,7 +28,8 @@ bool KvCache::Reservation::Reserve(size_t bytes) {
 
 Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cells) {
   if (n_cells <= 0 || static_cast<int>(shape.k_dim.size()) != shape.n_layer ||
-      static_cast<int>(shape.v_dim.size()) != shape.n_layer) {
+      static_cast<int>(shape.v_dim.size()) != shape.n_layer ||
+      (!shape.n_heads.empty() && static_cast<int>(shape.n_heads.size()) != shape.n_layer)) {
     return Error("kv cache: bad shape");
   }
   for (DType type : {shape.k_type, shape.v_type}) {
@@ -43,21 +45,25 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
   kv->cells_ = std::launder(static_cast<Cell*>(kv->cell_memory_.data()));
   kv->seq_cells_.resize(kMaxSequences);
   size_t total = 0;
-  for (int l = 0; l < shape.n_layer; ++l) {
-    const auto k_bytes =
-        RowBytes(shape.k_type, static_cast<uint64_t>(shape.k_dim[static_cast<size_t>(l)]));
-    const auto v_bytes =
-        RowBytes(shape.v_type, static_cast<uint64_t>(shape.v_dim[static_cast<size_t>(l)]));
+  for (size_t l = 0; l < static_cast<size_t>(shape.n_layer); ++l) {
+    const int heads = shape.n_heads.empty() ? 1 : shape.n_heads[l];
+    const int k_dim = shape.k_dim[l], v_dim = shape.v_dim[l];
+    const auto head_bytes = [&](DType type, int dim) -> std::optional<uint64_t> {
+      if (heads <= 0 || dim % heads != 0) return std::nullopt;
+      return RowBytes(type, static_cast<uint64_t>(dim / heads));
+    };
+    const auto k_bytes = head_bytes(shape.k_type, k_dim);
+    const auto v_bytes = head_bytes(shape.v_type, v_dim);
     if (!k_bytes || !v_bytes) {
-      return Error("kv cache: layer " + std::to_string(l) + "'s rows (" +
-                   std::to_string(shape.k_dim[static_cast<size_t>(l)]) + " and " +
-                   std::to_string(shape.v_dim[static_cast<size_t>(l)]) + " values) are not whole " +
-                   std::string(Name(shape.k_type)) + "/" + std::string(Name(shape.v_type)) +
-                   " blocks");
+      return Error("kv cache: layer " + std::to_string(l) + "'s " + std::to_string(heads) +
+                   " heads of " + std::to_string(k_dim) + " and " + std::to_string(v_dim) +
+                   " values are not whole " + std::string(Name(shape.k_type)) + "/" +
+                   std::string(Name(shape.v_type)) + " blocks per head");
     }
-    kv->k_row_bytes_.push_back(*k_bytes);
-    kv->v_row_bytes_.push_back(*v_bytes);
-    total += static_cast<size_t>(n_cells) * (*k_bytes + *v_bytes);
+    kv->n_heads_.push_back(heads);
+    kv->k_head_bytes_.push_back(*k_bytes);
+    kv->v_head_bytes_.push_back(*v_bytes);
+    total += static_cast<size_t>(n_cells) * static_cast<size_t>(heads) * (*k_bytes + *v_bytes);
   }
   // Reserved, not committed: pages appear as cells are written.
   if (!kv->kv_memory_.Reserve(total)) {
@@ -65,17 +71,21 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
   }
   auto* p = static_cast<uint8_t*>(kv->kv_memory_.data());
   for (size_t l = 0; l < static_cast<size_t>(shape.n_layer); ++l) {
+    const size_t cells_of_heads =
+        static_cast<size_t>(n_cells) * static_cast<size_t>(kv->n_heads_[l]);
     kv->k_.push_back(p);
-    p += static_cast<size_t>(n_cells) * kv->k_row_bytes_[l];
+    p += cells_of_heads * kv->k_head_bytes_[l];
     kv->v_.push_back(p);
-    p += static_cast<size_t>(n_cells) * kv->v_row_bytes_[l];
+    p += cells_of_heads * kv->v_head_bytes_[l];
   }
   return kv;
 }
 
 size_t KvCache::cell_bytes() const {
   size_t bytes = 0;
-  for (size_t l = 0; l < k_row_bytes_.size(); ++l) bytes += k_row_bytes_[l] + v_row_bytes_[l];
+  for (size_t l = 0; l < n_heads_.size(); ++l) {
+    bytes += static_cast<size_t>(n_heads_[l]) * (k_head_bytes_[l] + v_head_bytes_[l]);
+  }
   return bytes;
 }
 

@@ -6,11 +6,15 @@
 // buffers are reserved, not committed, so memory grows with the tokens
 // actually cached: a model's full training context costs nothing until used.
 //
-// Layout per layer: K as [n_cells][k_dim] values, V as [n_cells][v_dim],
-// each row stored as the shape's k_type / v_type: F32 (the default, exact),
-// F16 (half the memory) or Q8_0 (34 bytes per 32 values, about 0.27 of
-// F32; needs dims of whole 32-value blocks per head). Rows are written with
-// kernels' QuantizeActivationRow and read by kernels/attention_rows.h.
+// Layout per layer: K as [n_heads][n_cells][k_dim / n_heads] values, V
+// likewise, so one KV head's rows are adjacent: attention reads a head's
+// rows in one forward stream, which the hardware prefetchers follow (rows
+// of a cell side by side put a 128-byte F16 head row every 1 KiB, and
+// reading those ran at half the speed). Values are stored as the shape's
+// k_type / v_type: F32 (the default, exact), F16 (half the memory) or Q8_0
+// (34 bytes per 32 values, about 0.27 of F32; each head must be whole
+// 32-value blocks). Rows are written with kernels' QuantizeActivationRow
+// and read by kernels/attention_rows.h.
 // Each sequence keeps its cells in a list sorted by position, updated as
 // cells are placed, shared and removed, so finding what a token may attend
 // to is a binary search, not a scan of every cell.
@@ -35,8 +39,9 @@ constexpr int kMaxSequences = 64;
 
 struct KvShape {
   int n_layer = 0;
-  std::vector<int> k_dim;  // per layer: n_head_kv * head_dim_k
-  std::vector<int> v_dim;  // per layer: n_head_kv * head_dim_v
+  std::vector<int> k_dim;      // per layer: n_head_kv * head_dim_k
+  std::vector<int> v_dim;      // per layer: n_head_kv * head_dim_v
+  std::vector<int> n_heads;    // per layer: n_head_kv (empty: one head per layer)
   DType k_type = DType::kF32;  // F32, F16 or Q8_0
   DType v_type = DType::kF32;
 };
@@ -44,7 +49,7 @@ struct KvShape {
 class KvCache {
  public:
   // Reserves address space for `n_cells` cells; fails when it cannot, or
-  // when a row type is not F32, F16 or Q8_0 or does not divide its rows.
+  // when a type is not F32, F16 or Q8_0 or a head is not whole blocks of it.
   static Result<std::unique_ptr<KvCache>> Create(const KvShape& shape, int n_cells);
   ~KvCache() = default;
   KvCache(const KvCache&) = delete;
@@ -59,20 +64,27 @@ class KvCache {
 
   DType k_type() const { return shape_.k_type; }
   DType v_type() const { return shape_.v_type; }
-  // Bytes of one cell's K (V) row of `layer`.
-  size_t k_row_bytes(int layer) const { return k_row_bytes_[static_cast<size_t>(layer)]; }
-  size_t v_row_bytes(int layer) const { return v_row_bytes_[static_cast<size_t>(layer)]; }
+  int n_heads(int layer) const { return n_heads_[static_cast<size_t>(layer)]; }
+  // Bytes of one head's K (V) row of `layer`; a head's rows are this far
+  // apart, cell after cell.
+  size_t k_head_bytes(int layer) const { return k_head_bytes_[static_cast<size_t>(layer)]; }
+  size_t v_head_bytes(int layer) const { return v_head_bytes_[static_cast<size_t>(layer)]; }
   // Bytes one cell takes over all layers (K and V).
   size_t cell_bytes() const;
 
-  uint8_t* K(int layer, int cell) {
-    return k_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * k_row_bytes(layer);
+  // Head `head`'s K (V) row of `cell` in `layer`.
+  uint8_t* K(int layer, int cell, int head = 0) {
+    return Row(k_, k_head_bytes_, layer, cell, head);
   }
-  uint8_t* V(int layer, int cell) {
-    return v_[static_cast<size_t>(layer)] + static_cast<size_t>(cell) * v_row_bytes(layer);
+  uint8_t* V(int layer, int cell, int head = 0) {
+    return Row(v_, v_head_bytes_, layer, cell, head);
   }
-  const uint8_t* K(int layer, int cell) const { return const_cast<KvCache*>(this)->K(layer, cell); }
-  const uint8_t* V(int layer, int cell) const { return const_cast<KvCache*>(this)->V(layer, cell); }
+  const uint8_t* K(int layer, int cell, int head = 0) const {
+    return const_cast<KvCache*>(this)->K(layer, cell, head);
+  }
+  const uint8_t* V(int layer, int cell, int head = 0) const {
+    return const_cast<KvCache*>(this)->V(layer, cell, head);
+  }
 
   // Cells of `seq` with position <= pos (and > pos - window when window > 0),
   // in increasing position order, appended to `out` (cleared first).
@@ -135,8 +147,17 @@ class KvCache {
   Cell* cells_ = nullptr;  // n_cells_ of them, in cell_memory_
   // Per sequence: its cells sorted by position (ties in placement order).
   std::vector<std::vector<int>> seq_cells_;
-  std::vector<uint8_t*> k_, v_;
-  std::vector<size_t> k_row_bytes_, v_row_bytes_;
+  uint8_t* Row(const std::vector<uint8_t*>& base, const std::vector<size_t>& head_bytes, int layer,
+               int cell, int head) const {
+    const size_t l = static_cast<size_t>(layer);
+    return base[l] +
+           (static_cast<size_t>(head) * static_cast<size_t>(n_cells_) + static_cast<size_t>(cell)) *
+               head_bytes[l];
+  }
+
+  std::vector<uint8_t*> k_, v_;  // per layer: head 0's row of cell 0
+  std::vector<int> n_heads_;
+  std::vector<size_t> k_head_bytes_, v_head_bytes_;
   Reservation kv_memory_;
 };
 

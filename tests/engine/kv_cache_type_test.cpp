@@ -148,5 +148,31 @@ TEST(QuantizedKvCacheErrors, Q8_0NeedsHeadsOfWholeBlocks) {
   EXPECT_TRUE(f16.ok()) << f16.error().message();
 }
 
+// Attention finds a KV head's rows by head index, so a cache built for
+// another head count is refused, not read out of place.
+TEST(QuantizedKvCacheErrors, ACacheOfOtherHeadsIsRefused) {
+  SHIMMY_REQUIRE_FIXTURES();
+  auto model =
+      Model::Load((testing::FixturesDir() / "models" / "tiny-random-llama-F32.gguf").string());
+  ASSERT_TRUE(model.ok()) << model.error().message();
+  const HParams& hp = (*model)->hparams();
+  KvShape shape;
+  shape.n_layer = hp.n_layer;
+  for (int l = 0; l < hp.n_layer; ++l) {
+    shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
+    shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
+  }  // no n_heads: one head per layer
+  auto kv = KvCache::Create(shape, 16);
+  ASSERT_TRUE(kv.ok());
+  ThreadPool pool(1);
+  Forward fwd(*model, kv->get(), &pool);
+  std::vector<float> logits;
+  const std::vector<BatchToken> batch{{1, 0, 0, true}};
+  const Status run = fwd.Run(batch, &logits);
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.error().message().find("holds 1 heads, the model has 2"), std::string::npos)
+      << run.error().message();
+}
+
 }  // namespace
 }  // namespace shimmy

@@ -14,7 +14,7 @@ namespace shimmy {
 namespace {
 
 std::unique_ptr<KvCache> Make(int n_cells) {
-  KvShape shape{2, {8, 8}, {4, 4}};
+  KvShape shape{.n_layer = 2, .k_dim = {8, 8}, .v_dim = {4, 4}, .n_heads = {}};
   auto kv = KvCache::Create(shape, n_cells);
   EXPECT_TRUE(kv.ok());
   return std::move(kv).value();
@@ -84,8 +84,9 @@ TEST(KvCache, CellsStoreTheirRows) {
   std::vector<int32_t> pos{0, 1};
   auto cells = kv->Place(seqs, pos);
   ASSERT_TRUE(cells.ok());
-  EXPECT_EQ(kv->k_row_bytes(0), 8 * sizeof(float));
-  EXPECT_EQ(kv->v_row_bytes(1), 4 * sizeof(float));
+  EXPECT_EQ(kv->n_heads(0), 1);
+  EXPECT_EQ(kv->k_head_bytes(0), 8 * sizeof(float));
+  EXPECT_EQ(kv->v_head_bytes(1), 4 * sizeof(float));
   EXPECT_EQ(kv->cell_bytes(), 2 * 12 * sizeof(float));
   for (int l = 0; l < 2; ++l) {
     for (int c : *cells) {
@@ -99,36 +100,54 @@ TEST(KvCache, CellsStoreTheirRows) {
 }
 
 // Rows take the bytes of their type, per layer, K and V each their own;
-// every layer's rows stay inside one reservation without overlapping.
-TEST(KvCache, RowsTakeTheBytesOfTheirType) {
-  KvShape shape{2, {64, 128}, {64, 32}, DType::kQ8_0, DType::kF16};
+// each head's rows are adjacent, cell after cell, and every layer's rows
+// stay inside one reservation without overlapping.
+TEST(KvCache, EachHeadsRowsAreAdjacentInTheBytesOfTheirType) {
+  KvShape shape{.n_layer = 2,
+                .k_dim = {64, 128},
+                .v_dim = {64, 32},
+                .n_heads = {2, 2},
+                .k_type = DType::kQ8_0,
+                .v_type = DType::kF16};
   auto kv = KvCache::Create(shape, 3);
   ASSERT_TRUE(kv.ok()) << kv.error().message();
-  EXPECT_EQ((*kv)->k_type(), DType::kQ8_0);
-  EXPECT_EQ((*kv)->v_type(), DType::kF16);
-  EXPECT_EQ((*kv)->k_row_bytes(0), 2 * 34u);
-  EXPECT_EQ((*kv)->k_row_bytes(1), 4 * 34u);
-  EXPECT_EQ((*kv)->v_row_bytes(0), 64 * 2u);
-  EXPECT_EQ((*kv)->v_row_bytes(1), 32 * 2u);
-  EXPECT_EQ((*kv)->cell_bytes(), 68u + 128 + 136 + 64);
-  // Layout: layer 0 K cells, layer 0 V cells, layer 1 K cells, ...
-  EXPECT_EQ((*kv)->K(0, 2) - (*kv)->K(0, 0), 2 * 68);
-  EXPECT_EQ((*kv)->V(0, 0) - (*kv)->K(0, 0), 3 * 68);
-  EXPECT_EQ((*kv)->K(1, 0) - (*kv)->V(0, 0), 3 * 128);
-  EXPECT_EQ((*kv)->V(1, 0) - (*kv)->K(1, 0), 3 * 136);
+  const KvCache& c = **kv;
+  EXPECT_EQ(c.k_type(), DType::kQ8_0);
+  EXPECT_EQ(c.v_type(), DType::kF16);
+  EXPECT_EQ(c.n_heads(1), 2);
+  EXPECT_EQ(c.k_head_bytes(0), 34u);      // 32 values: one block
+  EXPECT_EQ(c.k_head_bytes(1), 2 * 34u);  // 64 values
+  EXPECT_EQ(c.v_head_bytes(0), 32 * 2u);
+  EXPECT_EQ(c.v_head_bytes(1), 16 * 2u);
+  EXPECT_EQ(c.cell_bytes(), 2 * (34u + 64) + 2 * (68u + 32));
+  // Layer 0's K: head 0's three cells, then head 1's; then its V; then layer 1.
+  EXPECT_EQ(c.K(0, 1, 0) - c.K(0, 0, 0), 34);
+  EXPECT_EQ(c.K(0, 0, 1) - c.K(0, 0, 0), 3 * 34);
+  EXPECT_EQ(c.K(0, 2, 1) - c.K(0, 0, 0), 5 * 34);
+  EXPECT_EQ(c.V(0, 0, 0) - c.K(0, 0, 0), 2 * 3 * 34);
+  EXPECT_EQ(c.K(1, 0, 0) - c.V(0, 0, 0), 2 * 3 * 64);
+  EXPECT_EQ(c.V(1, 0, 0) - c.K(1, 0, 0), 2 * 3 * 68);
+  EXPECT_EQ(c.V(1, 2, 1) - c.V(1, 0, 0), 5 * 32);
 }
 
 TEST(KvCache, RefusesTypesItCannotHold) {
-  KvShape q4{1, {64}, {64}, DType::kQ4_0, DType::kF32};
+  KvShape q4{.n_layer = 1, .k_dim = {64}, .v_dim = {64}, .n_heads = {}, .k_type = DType::kQ4_0};
   auto bad_type = KvCache::Create(q4, 4);
   ASSERT_FALSE(bad_type.ok());
   EXPECT_NE(bad_type.error().message().find("Q4_0"), std::string::npos)
       << bad_type.error().message();
-  KvShape ragged{1, {64}, {48}, DType::kF32, DType::kQ8_0};
+  // 64 values in two heads of 32 are whole Q8_0 blocks; 96 in two of 48
+  // are not, and neither are 64 in three heads.
+  KvShape whole{.n_layer = 1, .k_dim = {64}, .v_dim = {64}, .n_heads = {2}, .v_type = DType::kQ8_0};
+  EXPECT_TRUE(KvCache::Create(whole, 4).ok());
+  KvShape ragged{
+      .n_layer = 1, .k_dim = {96}, .v_dim = {96}, .n_heads = {2}, .v_type = DType::kQ8_0};
   auto bad_rows = KvCache::Create(ragged, 4);
   ASSERT_FALSE(bad_rows.ok());
   EXPECT_NE(bad_rows.error().message().find("not whole"), std::string::npos)
       << bad_rows.error().message();
+  KvShape thirds{.n_layer = 1, .k_dim = {64}, .v_dim = {64}, .n_heads = {3}};
+  EXPECT_FALSE(KvCache::Create(thirds, 4).ok());
 }
 
 // The per-sequence cell lists are kept up to date incrementally; check them
@@ -230,7 +249,7 @@ TEST(KvCache, MemoryCommitsOnlyAsCellsAreUsed) {
   // Only what the placed cells touch may become resident.
   const long before = ResidentKiB();
   if (before < 0) GTEST_SKIP() << "no /proc/self/statm";
-  KvShape shape{2, {16, 16}, {8, 8}};
+  KvShape shape{.n_layer = 2, .k_dim = {16, 16}, .v_dim = {8, 8}, .n_heads = {}};
   auto kv = KvCache::Create(shape, 2 << 20);
   ASSERT_TRUE(kv.ok());
   std::vector<SeqId> seqs(1000, 0);
