@@ -229,9 +229,11 @@ int RunServe(const ServeOptions& opts) {
   std::printf("shimmy %s listening on http://%s:%u\n", SHIMMY_VERSION, host.c_str(),
               static_cast<unsigned>(ep.port()));
   std::fflush(stdout);
-  std::fprintf(stderr, "shimmy: backend cpu (%d threads per model, %d parallel sequences)\n",
-               opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency()),
-               pool_options.n_parallel);
+  std::fprintf(
+      stderr, "shimmy: backend cpu (%d threads per model, %d parallel sequences, KV cache %s/%s)\n",
+      opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency()),
+      pool_options.n_parallel, std::string(Name(pool_options.cache_type_k)).c_str(),
+      std::string(Name(pool_options.cache_type_v)).c_str());
   if (n_models == 0) {
     std::fprintf(stderr,
                  "shimmy: no models found. Looked in: %s\n"

@@ -212,6 +212,25 @@ HWY_INLINE VFull RowWeight(DFull df, float w, const uint8_t* row, size_t x) {
   }
 }
 
+// RowWeight for the 4 vectors from x (a multiple of 4 vectors), computed
+// once per block they span, not once per vector.
+template <class Row>
+HWY_INLINE void RowWeights4(DFull df, float w, const uint8_t* row, size_t x, VFull* out) {
+  constexpr size_t kLanes = hn::MaxLanes(DFull());
+  const size_t lanes = hn::Lanes(df);
+  out[0] = RowWeight<Row>(df, w, row, x);
+  for (int e = 1; e < 4; ++e) {
+    bool new_scale = false;
+    if constexpr (Row::kBlockScaled) {
+      // With 4 vectors a whole number of blocks, x starts a block and only
+      // e decides; otherwise (4-lane targets) x's offset does too.
+      constexpr bool kWhole = (4 * kLanes) % Row::kBlock == 0;
+      new_scale = kWhole ? (e * kLanes) % Row::kBlock == 0 : (x + e * lanes) % Row::kBlock == 0;
+    }
+    out[e] = new_scale ? RowWeight<Row>(df, w, row, x + e * lanes) : out[e - 1];
+  }
+}
+
 template <class Row>
 void WeightedSumRowsOf(const float* w, int64_t n_q, const CachedRows& v, int64_t d, float* out,
                        int64_t out_stride) {
@@ -238,20 +257,23 @@ void WeightedSumRowsOf(const float* w, int64_t n_q, const CachedRows& v, int64_t
         for (; j + 2 <= j1; j += 2) {
           const uint8_t* r0 = RowAt(v, j);
           const uint8_t* r1 = RowAt(v, j + 1);
+          VFull w0[4], w1[4];
+          RowWeights4<Row>(df, wi[j], r0, x, w0);
+          RowWeights4<Row>(df, wi[j + 1], r1, x, w1);
 #pragma GCC unroll 4
           for (int e = 0; e < 4; ++e) {
             const size_t xe = x + e * lanes;
-            a[e] = hn::MulAdd(RowWeight<Row>(df, wi[j], r0, xe), Row::Load(df, r0, xe), a[e]);
-            b[e] = hn::MulAdd(RowWeight<Row>(df, wi[j + 1], r1, xe), Row::Load(df, r1, xe), b[e]);
+            a[e] = hn::MulAdd(w0[e], Row::Load(df, r0, xe), a[e]);
+            b[e] = hn::MulAdd(w1[e], Row::Load(df, r1, xe), b[e]);
           }
         }
         if (j < j1) {
           const uint8_t* r0 = RowAt(v, j);
+          VFull w0[4];
+          RowWeights4<Row>(df, wi[j], r0, x, w0);
 #pragma GCC unroll 4
-          for (int e = 0; e < 4; ++e) {
-            const size_t xe = x + e * lanes;
-            a[e] = hn::MulAdd(RowWeight<Row>(df, wi[j], r0, xe), Row::Load(df, r0, xe), a[e]);
-          }
+          for (int e = 0; e < 4; ++e)
+            a[e] = hn::MulAdd(w0[e], Row::Load(df, r0, x + e * lanes), a[e]);
         }
         for (int e = 0; e < 4; ++e) hn::StoreU(hn::Add(a[e], b[e]), df, o + x + e * lanes);
       }
