@@ -12,6 +12,19 @@
 
 namespace shimmy {
 
+KvShape KvShapeFor(const HParams& hp, DType k_type, DType v_type) {
+  KvShape shape;
+  shape.n_layer = hp.n_layer;
+  for (size_t l = 0; l < static_cast<size_t>(hp.n_layer); ++l) {
+    shape.k_dim.push_back(hp.n_head_kv[l] * hp.head_dim_k);
+    shape.v_dim.push_back(hp.n_head_kv[l] * hp.head_dim_v);
+    shape.n_heads.push_back(hp.n_head_kv[l]);
+  }
+  shape.k_type = k_type;
+  shape.v_type = v_type;
+  return shape;
+}
+
 Forward::Forward(std::shared_ptr<const Model> model, KvCache* kv, ThreadPool* pool)
     : model_(std::move(model)), kv_(kv), pool_(pool) {
   par_ = [pool](int64_t n, const RangeFn& fn) { pool->ParallelFor(n, fn); };

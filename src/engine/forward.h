@@ -33,6 +33,10 @@ struct BatchToken {
   bool logits = false;  // return this position's logits
 };
 
+// The KV cache shape Forward needs for this model: per layer its KV heads
+// and their dims (attention finds a head's rows by head index).
+KvShape KvShapeFor(const HParams& hp, DType k_type = DType::kF32, DType v_type = DType::kF32);
+
 class Forward {
  public:
   // Scratch grows linearly with the chunk (58 KB per token for Qwen2.5-0.5B,

@@ -28,17 +28,9 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
 
   inst->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : hp.n_ctx_train;
   if (inst->n_ctx_ <= 0) inst->n_ctx_ = 2048;
-  KvShape shape;
-  shape.n_layer = hp.n_layer;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
-    shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
-    shape.n_heads.push_back(hp.n_head_kv[static_cast<size_t>(l)]);
-  }
-  shape.k_type = options.cache_type_k;
-  shape.v_type = options.cache_type_v;
-  // Attention reads one KV head's slice of a row, so block types need each
-  // head to be whole blocks, not just the row.
+  const KvShape shape = KvShapeFor(hp, options.cache_type_k, options.cache_type_v);
+  // Block types need each head to be whole blocks (the cache would refuse
+  // it too; this says what to do).
   const auto check_head = [&](DType type, int head_dim, const char* which) -> Result<void> {
     if (RowBytes(type, static_cast<uint64_t>(std::max(head_dim, 0)))) return {};
     return Error(std::string(Name(type)) + " " + which + " cache: this model's head dim " +

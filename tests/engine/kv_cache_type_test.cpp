@@ -155,13 +155,8 @@ TEST(QuantizedKvCacheErrors, ACacheOfOtherHeadsIsRefused) {
   auto model =
       Model::Load((testing::FixturesDir() / "models" / "tiny-random-llama-F32.gguf").string());
   ASSERT_TRUE(model.ok()) << model.error().message();
-  const HParams& hp = (*model)->hparams();
-  KvShape shape;
-  shape.n_layer = hp.n_layer;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
-    shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
-  }  // no n_heads: one head per layer
+  KvShape shape = KvShapeFor((*model)->hparams());
+  shape.n_heads.clear();  // one head per layer
   auto kv = KvCache::Create(shape, 16);
   ASSERT_TRUE(kv.ok());
   ThreadPool pool(1);

@@ -35,15 +35,7 @@ Loaded Load(const std::filesystem::path& path, int n_ctx,
   auto model = Model::Load(path.string(), memory);
   EXPECT_TRUE(model.ok()) << model.error().message();
   if (!model.ok()) return {};
-  const HParams& hp = (*model)->hparams();
-  KvShape shape;
-  shape.n_layer = hp.n_layer;
-  for (int l = 0; l < hp.n_layer; ++l) {
-    shape.k_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_k);
-    shape.v_dim.push_back(hp.n_head_kv[static_cast<size_t>(l)] * hp.head_dim_v);
-    shape.n_heads.push_back(hp.n_head_kv[static_cast<size_t>(l)]);
-  }
-  auto kv = KvCache::Create(shape, n_ctx);
+  auto kv = KvCache::Create(KvShapeFor((*model)->hparams()), n_ctx);
   EXPECT_TRUE(kv.ok());
   return {*model, std::move(kv).value()};
 }
