@@ -29,18 +29,6 @@ Result<std::unique_ptr<Instance>> Instance::Create(const InstanceOptions& option
   inst->n_ctx_ = options.n_ctx > 0 ? options.n_ctx : hp.n_ctx_train;
   if (inst->n_ctx_ <= 0) inst->n_ctx_ = 2048;
   const KvShape shape = KvShapeFor(hp, options.cache_type_k, options.cache_type_v);
-  // Block types need each head to be whole blocks (the cache would refuse
-  // it too; this says what to do).
-  const auto check_head = [&](DType type, int head_dim, const char* which) -> Result<void> {
-    if (RowBytes(type, static_cast<uint64_t>(std::max(head_dim, 0)))) return {};
-    return Error(std::string(Name(type)) + " " + which + " cache: this model's head dim " +
-                 std::to_string(head_dim) + " is not a multiple of " +
-                 std::to_string(Info(type).block_size) + "; use f16 or f32");
-  };
-  if (auto ok = check_head(shape.k_type, hp.head_dim_k, "K"); !ok)
-    return ok.error().Context(options.path);
-  if (auto ok = check_head(shape.v_type, hp.head_dim_v, "V"); !ok)
-    return ok.error().Context(options.path);
   const int n_seq = std::clamp(options.n_seq, 1, kMaxSequences);
   auto kv = KvCache::Create(shape, inst->n_ctx_ * n_seq);
   if (!kv) return kv.error().Context(options.path);

@@ -6,7 +6,6 @@
 #include <climits>
 #include <cstdint>
 #include <new>
-#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -48,18 +47,23 @@ Result<std::unique_ptr<KvCache>> KvCache::Create(const KvShape& shape, int n_cel
   for (size_t l = 0; l < static_cast<size_t>(shape.n_layer); ++l) {
     const int heads = shape.n_heads.empty() ? 1 : shape.n_heads[l];
     const int k_dim = shape.k_dim[l], v_dim = shape.v_dim[l];
-    const auto head_bytes = [&](DType type, int dim) -> std::optional<uint64_t> {
-      if (heads <= 0 || dim % heads != 0) return std::nullopt;
-      return RowBytes(type, static_cast<uint64_t>(dim / heads));
-    };
-    const auto k_bytes = head_bytes(shape.k_type, k_dim);
-    const auto v_bytes = head_bytes(shape.v_type, v_dim);
-    if (!k_bytes || !v_bytes) {
-      return Error("kv cache: layer " + std::to_string(l) + "'s " + std::to_string(heads) +
-                   " heads of " + std::to_string(k_dim) + " and " + std::to_string(v_dim) +
-                   " values are not whole " + std::string(Name(shape.k_type)) + "/" +
-                   std::string(Name(shape.v_type)) + " blocks per head");
+    if (heads <= 0 || k_dim % heads != 0 || v_dim % heads != 0) {
+      return Error("kv cache: layer " + std::to_string(l) + "'s " + std::to_string(k_dim) +
+                   " and " + std::to_string(v_dim) + " values do not split into " +
+                   std::to_string(heads) + " heads");
     }
+    // Attention reads one head's rows, so a block type needs whole blocks
+    // per head, not just per row.
+    const auto head_bytes = [&](DType type, int head_dim, const char* which) -> Result<uint64_t> {
+      if (auto bytes = RowBytes(type, static_cast<uint64_t>(head_dim))) return *bytes;
+      return Error(std::string(Name(type)) + " " + which + " cache: this model's head dim " +
+                   std::to_string(head_dim) + " is not a multiple of " +
+                   std::to_string(Info(type).block_size) + "; use f16 or f32");
+    };
+    const auto k_bytes = head_bytes(shape.k_type, k_dim / heads, "K");
+    if (!k_bytes) return k_bytes.error();
+    const auto v_bytes = head_bytes(shape.v_type, v_dim / heads, "V");
+    if (!v_bytes) return v_bytes.error();
     kv->n_heads_.push_back(heads);
     kv->k_head_bytes_.push_back(*k_bytes);
     kv->v_head_bytes_.push_back(*v_bytes);

@@ -144,10 +144,15 @@ TEST(KvCache, RefusesTypesItCannotHold) {
       .n_layer = 1, .k_dim = {96}, .v_dim = {96}, .n_heads = {2}, .v_type = DType::kQ8_0};
   auto bad_rows = KvCache::Create(ragged, 4);
   ASSERT_FALSE(bad_rows.ok());
-  EXPECT_NE(bad_rows.error().message().find("not whole"), std::string::npos)
+  EXPECT_NE(bad_rows.error().message().find(
+                "Q8_0 V cache: this model's head dim 48 is not a multiple of 32"),
+            std::string::npos)
       << bad_rows.error().message();
   KvShape thirds{.n_layer = 1, .k_dim = {64}, .v_dim = {64}, .n_heads = {3}};
-  EXPECT_FALSE(KvCache::Create(thirds, 4).ok());
+  auto bad_split = KvCache::Create(thirds, 4);
+  ASSERT_FALSE(bad_split.ok());
+  EXPECT_NE(bad_split.error().message().find("do not split into 3 heads"), std::string::npos)
+      << bad_split.error().message();
 }
 
 // The per-sequence cell lists are kept up to date incrementally; check them
